@@ -1,0 +1,45 @@
+"""Each detected facing placed on its shelf and slot, and what every planned slot actually holds."""
+
+from dagster import AssetExecutionContext, AssetOut, Output, multi_asset
+
+from resources.master_data import MasterDataResource
+from shelf_assets.assets.master_data import planograms
+from shelf_assets.assets.metadata import preview
+from shelf_assets.audit.place import place_store_day, processed_photos
+from shelf_assets.partitions import store_day_partitions
+from shelf_assets.retries import COMPUTE_RETRY
+from shelf_assets.warehouse import StageTable
+
+GROUP = "audit"
+
+
+@multi_asset(
+    outs={
+        "sku_placements": AssetOut(description="Detections with the shelf, slot position and misplaced flag they align to."),
+        "slot_status": AssetOut(description="Per planned slot: facings planned and present; present = 0 is a gap to restock."),
+    },
+    partitions_def=store_day_partitions,
+    deps=[planograms],
+    retry_policy=COMPUTE_RETRY,
+    group_name=GROUP,
+)
+def sku_placements(
+    context: AssetExecutionContext,
+    normalized_images: StageTable,
+    detections: StageTable,
+    master_data: MasterDataResource,
+):
+    processed = processed_photos(normalized_images.rows, detections.rejected)
+    placed, slots = place_store_day(detections.rows, processed, master_data.load())
+    gaps = slots[slots.present == 0]
+    context.log.info(f"{len(processed)} bay(s) aligned: {len(placed)} facings placed, {len(gaps)} slot(s) out of stock")
+    yield Output(placed, output_name="sku_placements", metadata={
+        "facings": len(placed),
+        "misplaced": int(placed.misplaced.sum()) if len(placed) else 0,
+        "unplaced": int(placed.shelf.isna().sum()) if len(placed) else 0,
+        "preview": preview(placed[["bay_id", "sku_id", "shelf", "position", "misplaced"]]),
+    })
+    yield Output(slots, output_name="slot_status", metadata={
+        "slots": len(slots), "out_of_stock": len(gaps),
+        "gaps_to_restock": preview(gaps[["bay_id", "shelf", "position", "sku_id", "facings"]], rows=25),
+    })

@@ -1,0 +1,58 @@
+"""Placing each detected facing on its planogram shelf and slot, and counting what each slot holds."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shelf_assets.master import MasterData
+from shelf_assets.scoring.alignment import align_bay
+from shelf_assets.scoring.types import PlacedProduct
+
+SLOT_STATUS_COLUMNS = ["store_id", "date", "bay_id", "shelf", "position", "sku_id", "facings", "present"]
+PLACEMENT_COLUMNS = ["shelf", "position", "misplaced"]
+
+
+def place_store_day(
+    detections: pd.DataFrame, processed: pd.DataFrame, master: MasterData
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(detections with shelf/position/misplaced added, one slot-status row per planned slot of every processed bay)."""
+    placements: list[pd.DataFrame] = []
+    slot_rows: list[dict] = []
+    for bay in processed.itertuples(index=False):
+        boxes = detections[detections.bay_id == bay.bay_id].reset_index(drop=True)
+        rows_detected = int(boxes.rows_detected.max()) if len(boxes) else 0
+        products = [_as_placed_product(index, box) for index, box in enumerate(boxes.itertuples(index=False))]
+        placed, slots = align_bay(master.planned_slots(bay.planogram_id), products, rows_detected)
+        placed_columns = pd.DataFrame(
+            [(p.shelf, p.position, p.misplaced) for p in placed], columns=PLACEMENT_COLUMNS
+        ).astype({"shelf": "Int64", "position": "Int64", "misplaced": bool})
+        placements.append(pd.concat([boxes, placed_columns], axis=1))
+        slot_rows.extend(
+            dict(store_id=bay.store_id, date=bay.date, bay_id=bay.bay_id, shelf=s.shelf, position=s.position,
+                 sku_id=s.sku_id, facings=s.facings, present=s.present)
+            for s in slots
+        )
+    placements = [frame for frame in placements if not frame.empty]
+    placed = (
+        pd.concat(placements, ignore_index=True)
+        if placements
+        else detections.head(0).assign(shelf=pd.Series(dtype="Int64"), position=pd.Series(dtype="Int64"),
+                                       misplaced=pd.Series(dtype=bool))
+    )
+    return placed, pd.DataFrame.from_records(slot_rows, columns=SLOT_STATUS_COLUMNS)
+
+
+def _as_placed_product(index: int, box) -> PlacedProduct:
+    extent = max(box.row_x1 - box.row_x0, 1e-6)
+    return PlacedProduct(
+        index=index,
+        row=int(box.row),
+        x_center=((box.x0 + box.x1) / 2 - box.row_x0) / extent,
+        width=(box.x1 - box.x0) / extent,
+        sku_id=str(box.sku_id),
+    )
+
+
+def processed_photos(normalized: pd.DataFrame, detection_rejects: pd.DataFrame) -> pd.DataFrame:
+    """Photos that made it through detection: the bays a store-day's scores are computed from."""
+    return normalized[~normalized.uri.isin(detection_rejects.uri)].reset_index(drop=True)

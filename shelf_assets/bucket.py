@@ -1,0 +1,105 @@
+"""The landing zone: `<bucket>/<store_id>/<YYYY-MM-DD>/<bay_id>.jpg`, on local disk or any fsspec URL.
+
+Only folder names that are valid identifiers and dates become store-days; a file is never read from outside
+the bucket, even through a symbolic link.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from shelf_assets.identifiers import InvalidIdentifier, check_date, check_identifier
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+class BucketError(RuntimeError):
+    """A photo that cannot be fetched from the bucket as asked."""
+
+
+@dataclass(frozen=True)
+class BucketObject:
+    uri: str
+    store_id: str
+    date: str
+    file_name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class StoreDay:
+    store_id: str
+    date: str
+
+
+@dataclass(frozen=True)
+class BucketListing:
+    store_days: list[StoreDay]
+    ignored: list[str]
+    """Folders outside the layout (bad store id or date), with the reason; they cannot become partitions."""
+
+
+class PhotoBucket:
+    def __init__(self, url: str):
+        self.url = url
+        self.fs, root = fsspec.core.url_to_fs(url)
+        self.root = root.rstrip("/")
+        self._local = isinstance(self.fs, LocalFileSystem)
+
+    def scan(self) -> BucketListing:
+        store_days: list[StoreDay] = []
+        ignored: list[str] = []
+        if not self.fs.isdir(self.root):
+            raise BucketError(f"bucket {self.url} does not exist or is not a folder")
+        for store_path in self._subfolders(self.root):
+            store_name = store_path.rsplit("/", 1)[-1]
+            try:
+                store_id = check_identifier(store_name, "store id")
+            except InvalidIdentifier as error:
+                ignored.append(f"{store_path}: {error}")
+                continue
+            for day_path in self._subfolders(store_path):
+                try:
+                    date = check_date(day_path.rsplit("/", 1)[-1])
+                except InvalidIdentifier as error:
+                    ignored.append(f"{day_path}: {error}")
+                    continue
+                store_days.append(StoreDay(store_id, date))
+        return BucketListing(sorted(store_days, key=lambda s: (s.date, s.store_id)), ignored)
+
+    def list_photos(self, store_id: str, date: str) -> list[BucketObject]:
+        """Every file uploaded for one store-day, photo or not: the caller accounts for each one."""
+        folder = f"{self.root}/{check_identifier(store_id, 'store id')}/{check_date(date)}"
+        if not self.fs.isdir(folder):
+            return []
+        objects = []
+        for entry in self.fs.ls(folder, detail=True):
+            if entry["type"] == "directory":
+                continue
+            path = entry["name"]
+            objects.append(
+                BucketObject(self.fs.unstrip_protocol(path), store_id, date, path.rsplit("/", 1)[-1], int(entry["size"]))
+            )
+        return sorted(objects, key=lambda o: o.file_name)
+
+    def read(self, obj: BucketObject) -> bytes:
+        path = self._path_of(obj)
+        if self._local:
+            real = os.path.realpath(path)
+            if os.path.commonpath([real, os.path.realpath(self.root)]) != os.path.realpath(self.root):
+                raise BucketError(f"{obj.uri} resolves outside the bucket (to {real})")
+        try:
+            with self.fs.open(path, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            raise BucketError(f"{obj.uri} disappeared from the bucket before it could be read") from None
+
+    def _path_of(self, obj: BucketObject) -> str:
+        return f"{self.root}/{obj.store_id}/{obj.date}/{obj.file_name}"
+
+    def _subfolders(self, path: str) -> list[str]:
+        return sorted(entry["name"].rstrip("/") for entry in self.fs.ls(path, detail=True) if entry["type"] == "directory")

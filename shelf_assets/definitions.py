@@ -1,0 +1,39 @@
+"""The Dagster code location: every asset, job and resource of Shelf Audit, configured from one data root."""
+
+from __future__ import annotations
+
+from dagster import Definitions, load_assets_from_modules
+
+from resources.master_data import MasterDataResource
+from resources.photo_bucket import PhotoBucketResource
+from resources.warehouse_io import ParquetWarehouseIOManager
+from resources.working_images import WorkingImageStore
+from shelf_assets.assets import (
+    compliance,
+    dead_letter,
+    detections,
+    master_data,
+    normalized_images,
+    placements,
+    raw_photos,
+)
+from shelf_assets.jobs import audit_store_day_job, master_data_job
+from shelf_assets.settings import DataRoot
+
+ASSET_MODULES = [master_data, raw_photos, normalized_images, detections, placements, dead_letter, compliance]
+
+
+def build_definitions(data: DataRoot) -> Definitions:
+    return Definitions(
+        assets=load_assets_from_modules(ASSET_MODULES),
+        jobs=[master_data_job, audit_store_day_job],
+        resources={
+            "io_manager": ParquetWarehouseIOManager(base_dir=str(data.warehouse)),
+            "master_data": MasterDataResource(master_dir=str(data.master)),
+            "photo_bucket": PhotoBucketResource(url=data.bucket_url),
+            "working_images": WorkingImageStore(base_dir=str(data.warehouse)),
+        },
+    )
+
+
+defs = build_definitions(DataRoot.from_environment())

@@ -1,0 +1,111 @@
+"""Auditing every store-day of a data root through Dagster, from the command line.
+
+Runs go into the same Dagster instance the UI reads (`DAGSTER_HOME`, or `ROOT/.dagster`), so after
+`shelf-audit audit` the webserver shows every run, materialisation and its metadata.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from dagster import DagsterInstance
+
+from shelf_assets.bucket import PhotoBucket, StoreDay
+from shelf_assets.definitions import build_definitions
+from shelf_assets.jobs import audit_store_day_job, master_data_job
+from shelf_assets.partitions import FIRST_AUDIT_DATE, store_day_key, stores_partitions
+from shelf_assets.settings import DataRoot
+from shelf_assets.warehouse import read_table
+
+INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+class AuditError(RuntimeError):
+    """The audit could not start: bad master data, no bucket, nothing to audit."""
+
+
+@dataclass
+class AuditOutcome:
+    store_days: list[StoreDay] = field(default_factory=list)
+    failed: list[tuple[StoreDay, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def dagster_instance(data: DataRoot) -> DagsterInstance:
+    home = Path(os.environ.get("DAGSTER_HOME") or data.dagster_home)
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_CONFIG)
+    return DagsterInstance.from_config(str(home))
+
+
+def run_audit(
+    data: DataRoot, instance: DagsterInstance, progress: Callable[[str], None] = print
+) -> AuditOutcome:
+    started = time.perf_counter()
+    defs = build_definitions(data)
+    master_run = defs.resolve_job_def(master_data_job.name).execute_in_process(
+        instance=instance, run_config=QUIET_LOGS, raise_on_error=False
+    )
+    if not master_run.success:
+        raise AuditError(f"master data in {data.master} could not be loaded:\n{_first_failure(master_run)}")
+
+    listing = PhotoBucket(data.bucket_url).scan()
+    outcome = AuditOutcome(ignored=list(listing.ignored))
+    for store_day in listing.store_days:
+        if store_day.date < FIRST_AUDIT_DATE:
+            outcome.ignored.append(f"{store_day.store_id}/{store_day.date}: before the first audit date {FIRST_AUDIT_DATE}")
+        else:
+            outcome.store_days.append(store_day)
+    if not outcome.store_days:
+        raise AuditError(f"no store-day folders (<store_id>/<YYYY-MM-DD>/) found in bucket {data.bucket_url}")
+    _register_stores(instance, {s.store_id for s in outcome.store_days}, progress)
+
+    job = defs.resolve_job_def(audit_store_day_job.name)
+    for number, store_day in enumerate(outcome.store_days, start=1):
+        step_started = time.perf_counter()
+        result = job.execute_in_process(
+            instance=instance, partition_key=store_day_key(store_day.date, store_day.store_id),
+            run_config=QUIET_LOGS, raise_on_error=False,
+        )
+        status = "ok" if result.success else "FAILED"
+        progress(f"[{number}/{len(outcome.store_days)}] {store_day.store_id} {store_day.date}: {status} "
+                 f"in {time.perf_counter() - step_started:.1f} s (run {result.run_id[:8]})")
+        if not result.success:
+            outcome.failed.append((store_day, _first_failure(result)))
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def compliance_table(data: DataRoot) -> pd.DataFrame:
+    scores = read_table(data.warehouse, "compliance_scores")
+    if scores.empty:
+        return scores
+    columns = ["store_id", "date", "facing_compliance", "osa", "oos_slots", "misplaced_facings",
+               "photos_used", "photos_dead_lettered", "model_version"]
+    return scores[columns].sort_values(["date", "store_id"]).reset_index(drop=True)
+
+
+def _register_stores(instance: DagsterInstance, store_ids: set[str], progress: Callable[[str], None]) -> None:
+    known = set(instance.get_dynamic_partitions(stores_partitions.name))
+    new = sorted(store_ids - known)
+    if new:
+        instance.add_dynamic_partitions(stores_partitions.name, new)
+        progress(f"registered store(s) first seen in the bucket: {', '.join(new)}")
+
+
+def _first_failure(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error is not None:
+            error = event.step_failure_data.error
+            cause = error.cause or error
+            return f"{event.step_key}: {cause.message.strip()}"
+    return "see the run's logs in the Dagster UI"

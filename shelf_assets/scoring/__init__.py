@@ -1,0 +1,1 @@
+"""Planogram alignment, compliance metrics and evaluation against truth. No Dagster here."""

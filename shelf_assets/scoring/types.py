@@ -1,0 +1,51 @@
+"""Inputs and outputs of planogram alignment, independent of how products were detected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PlannedSlot:
+    """One planogram slot: `facings` units of `sku_id` at (shelf, position); shelf 1 is the top."""
+
+    shelf: int
+    position: int
+    sku_id: str
+    facings: int
+    width_mm: float
+
+
+@dataclass(frozen=True)
+class PlacedProduct:
+    """A detected facing as alignment sees it.
+
+    `row` is the detected shelf row (1 = top). `x_center` and `width` are fractions of that row's
+    horizontal extent (0 = left edge of the bay, 1 = right edge). `sku_id` is "" for a product that
+    matched nothing in the catalog. `index` ties the result back to the caller's detection row.
+    """
+
+    index: int
+    row: int
+    x_center: float
+    width: float
+    sku_id: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a detected facing landed: its planogram slot, or shelf/position None when it fits no slot."""
+
+    index: int
+    shelf: int | None
+    position: int | None
+    misplaced: bool
+
+
+@dataclass(frozen=True)
+class SlotStatus:
+    shelf: int
+    position: int
+    sku_id: str
+    facings: int
+    present: int

@@ -1,0 +1,1 @@
+"""Image side of the audit: loading, lighting, detection and SKU matching. No Dagster here."""

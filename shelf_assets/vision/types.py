@@ -1,0 +1,41 @@
+"""Detector output shared by the classical and learned detectors.
+
+Coordinates are pixels of the image the detector was given (the working copy); callers scale them
+back to the original upright photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ShelfRow:
+    """One band of products standing on one shelf, top to bottom numbered from 1."""
+
+    row: int
+    y_top: float
+    y_bottom: float
+    x_left: float
+    x_right: float
+
+
+@dataclass(frozen=True)
+class ProductBox:
+    """One detected product facing, on the shelf row it stands on."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    row: int
+    confidence: float
+
+
+@dataclass
+class BayDetection:
+    """Everything one detector found in one bay photo."""
+
+    rows: list[ShelfRow] = field(default_factory=list)
+    products: list[ProductBox] = field(default_factory=list)
+    detector: str = "classical"
