@@ -2,8 +2,6 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from shelf_assets.partitions import store_day_partitions
-
 master_data_job = define_asset_job(
     "load_master_data",
     selection=AssetSelection.groups("master_data"),
@@ -13,6 +11,5 @@ master_data_job = define_asset_job(
 audit_store_day_job = define_asset_job(
     "audit_store_day",
     selection=AssetSelection.groups("audit"),
-    partitions_def=store_day_partitions,
     description="Audit one store-day: photos → normalised images → detections → placements → scores.",
 )

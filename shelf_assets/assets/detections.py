@@ -29,7 +29,7 @@ def detections(
         if done == total or done % 10 == 0:
             context.log.info(f"detected products in {done}/{total} photos")
 
-    result = detect_store_day(normalized_images.rows, matcher, context.run_id, progress=progress)
+    result = detect_store_day(normalized_images.rows, matcher, context.run.run_id, progress=progress)
     elapsed = time.perf_counter() - started
     boxes = result.rows
     photos = len(normalized_images.rows) - len(result.rejected)

@@ -32,7 +32,7 @@ def normalized_images(
 
     result = normalize_store_day(
         raw_photos.rows, photo_bucket.open(), lambda bay_id: working_images.path_for(date, store_id, bay_id),
-        context.run_id, progress=progress,
+        context.run.run_id, progress=progress,
     )
     elapsed = time.perf_counter() - started
     rows = result.rows

@@ -21,7 +21,7 @@ def raw_photos(
 ) -> Output[StageTable]:
     """Every file of the store-day's upload folder, with checksum, size, upright dimensions and EXIF orientation."""
     date, store_id = store_day_of(context.partition_key)
-    received = receive_store_day(photo_bucket.open(), master_data.load(), store_id, date, context.run_id)
+    received = receive_store_day(photo_bucket.open(), master_data.load(), store_id, date, context.run.run_id)
     manifest, rejected = received.rows, received.rejected
     context.log.info(f"{store_id} {date}: {len(manifest)} photo(s) accepted, {len(rejected)} rejected")
     return Output(received, metadata={
