@@ -1,0 +1,362 @@
+"""Place the detected facings of one bay photo into the slots of its planogram.
+
+Two nested alignments, both monotone because shelves are stacked and products stand side by side:
+detected rows are mapped onto planogram shelves (the detector may miss a row or invent one), then each
+shelf's products are aligned left to right against the planned facing sequence. SKU agreement drives
+both; position is only a soft term because perspective, slack at the end of a shelf and imprecise
+boxes make the planned geometry approximate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from shelf_assets.scoring.types import PlacedProduct, Placement, PlannedSlot, SlotStatus
+
+MATCH_REWARD = 4.0
+"""Score of a product standing at a planned facing of its own SKU (before the position term)."""
+
+POSITION_PENALTY = 2.0
+"""Score lost per planned facing width between a product and the facing it is aligned to."""
+
+GAP_PENALTY = 1.0
+"""Score lost for a planned facing left empty, and for a product aligned to no facing."""
+
+ROW_PAIR_BONUS = 1.0
+"""Prior for pairing a detected row with a shelf, so that a row of unknown products still lands on one."""
+
+SCALE_BOUNDS = (0.3, 1.2)
+"""Plausible planned-width-to-bay-width ratios; a width estimate outside them is not trusted."""
+
+
+class AlignmentError(ValueError):
+    """The planogram or the detected products handed to the alignment are inconsistent."""
+
+
+@dataclass(frozen=True)
+class _Facing:
+    slot: int
+    sku_id: str
+    centre_mm: float
+    width_mm: float
+
+
+@dataclass(frozen=True)
+class _Shelf:
+    shelf: int
+    slot_indices: tuple[int, ...]
+    slot_starts_mm: np.ndarray
+    slot_ends_mm: np.ndarray
+    facings: tuple[_Facing, ...]
+    facing_centres_mm: np.ndarray
+    facing_skus: np.ndarray
+    unit_mm: float
+    total_mm: float
+
+
+@dataclass(frozen=True)
+class _RowProducts:
+    order: tuple[int, ...]
+    x_centres: np.ndarray
+    skus: np.ndarray
+
+
+@dataclass(frozen=True)
+class _ShelfAlignment:
+    score: float
+    facing_of_product: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class _BayAlignment:
+    score: float
+    shelf_of_row: dict[int, int]
+    alignments: dict[int, _ShelfAlignment]
+
+
+def align_bay(
+    planned: Sequence[PlannedSlot], products: Sequence[PlacedProduct], detected_rows: int
+) -> tuple[list[Placement], list[SlotStatus]]:
+    """Return one placement per product (input order) and one status per planned slot (input order)."""
+    _validate(planned, products, detected_rows)
+    shelves = _build_shelves(planned)
+    rows = _group_rows(products, detected_rows)
+    if not shelves:
+        placements = [Placement(p.index, None, None, False) for p in products]
+        return placements, []
+
+    scales = _candidate_scales(planned, shelves, products)
+    unit_scale = scales[-1]
+    best_scale = scales[0]
+    best = _align_rows(shelves, rows, best_scale, unit_scale)
+    for scale in scales[1:]:
+        candidate = _align_rows(shelves, rows, scale, unit_scale)
+        if candidate.score > best.score + 1e-9:
+            best, best_scale = candidate, scale
+    refined_scale = _fitted_scale(shelves, rows, best)
+    if refined_scale is not None and abs(refined_scale / best_scale - 1.0) > 0.02:
+        candidate = _align_rows(shelves, rows, refined_scale, unit_scale)
+        if candidate.score > best.score + 1e-9:
+            best, best_scale = candidate, refined_scale
+
+    slot_of_product = _slots_of_products(shelves, rows, best, best_scale)
+    return _results(planned, products, slot_of_product)
+
+
+def _validate(planned: Sequence[PlannedSlot], products: Sequence[PlacedProduct], detected_rows: int) -> None:
+    if detected_rows < 0:
+        raise AlignmentError(f"detected_rows must be >= 0, got {detected_rows}")
+    seen: set[tuple[int, int]] = set()
+    for slot in planned:
+        key = (slot.shelf, slot.position)
+        if slot.shelf < 1 or slot.position < 1:
+            raise AlignmentError(f"slot shelf/position must be >= 1, got {key}")
+        if key in seen:
+            raise AlignmentError(f"planogram has two slots at shelf {slot.shelf}, position {slot.position}")
+        seen.add(key)
+        if slot.facings < 1:
+            raise AlignmentError(f"slot {key} ({slot.sku_id}) has {slot.facings} facings; at least 1 is required")
+        if not (math.isfinite(slot.width_mm) and slot.width_mm > 0):
+            raise AlignmentError(f"slot {key} ({slot.sku_id}) has invalid width_mm {slot.width_mm!r}")
+        if not slot.sku_id:
+            raise AlignmentError(f"slot {key} has an empty sku_id")
+    for product in products:
+        if not 1 <= product.row <= detected_rows:
+            raise AlignmentError(
+                f"product {product.index} is on row {product.row}, outside the {detected_rows} detected rows"
+            )
+        if not math.isfinite(product.x_center):
+            raise AlignmentError(f"product {product.index} has a non-finite x_center {product.x_center!r}")
+        if not (math.isfinite(product.width) and product.width >= 0):
+            raise AlignmentError(f"product {product.index} has an invalid width {product.width!r}")
+
+
+def _build_shelves(planned: Sequence[PlannedSlot]) -> list[_Shelf]:
+    by_shelf: dict[int, list[int]] = {}
+    for i, slot in enumerate(planned):
+        by_shelf.setdefault(slot.shelf, []).append(i)
+    shelves = []
+    for shelf_number in sorted(by_shelf):
+        slot_indices = sorted(by_shelf[shelf_number], key=lambda i: planned[i].position)
+        facings: list[_Facing] = []
+        starts, ends = [], []
+        cursor = 0.0
+        for i in slot_indices:
+            slot = planned[i]
+            starts.append(cursor)
+            for _ in range(slot.facings):
+                facings.append(_Facing(i, slot.sku_id, cursor + slot.width_mm / 2, slot.width_mm))
+                cursor += slot.width_mm
+            ends.append(cursor)
+        shelves.append(
+            _Shelf(
+                shelf=shelf_number,
+                slot_indices=tuple(slot_indices),
+                slot_starts_mm=np.array(starts),
+                slot_ends_mm=np.array(ends),
+                facings=tuple(facings),
+                facing_centres_mm=np.array([f.centre_mm for f in facings]),
+                facing_skus=np.array([f.sku_id for f in facings], dtype=object),
+                unit_mm=cursor / len(facings),
+                total_mm=cursor,
+            )
+        )
+    return shelves
+
+
+def _group_rows(products: Sequence[PlacedProduct], detected_rows: int) -> dict[int, _RowProducts]:
+    rows: dict[int, _RowProducts] = {}
+    for row in range(1, detected_rows + 1):
+        members = sorted(
+            (i for i, p in enumerate(products) if p.row == row), key=lambda i: (products[i].x_center, i)
+        )
+        rows[row] = _RowProducts(
+            order=tuple(members),
+            x_centres=np.array([products[i].x_center for i in members], dtype=float),
+            skus=np.array([products[i].sku_id for i in members], dtype=object),
+        )
+    return rows
+
+
+def _candidate_scales(
+    planned: Sequence[PlannedSlot], shelves: list[_Shelf], products: Sequence[PlacedProduct]
+) -> list[float]:
+    """Bay-width fractions per planned millimetre worth trying, the most trusted last.
+
+    The bay's physical width is unknown: planned widths may leave slack at the right end. Two guesses
+    compete: the widest shelf fills the bay, or detected widths of known SKUs reveal the ratio.
+    """
+    fill = 1.0 / max(s.total_mm for s in shelves)
+    width_of_sku = {slot.sku_id: slot.width_mm for slot in planned}
+    ratios = [p.width / width_of_sku[p.sku_id] for p in products if p.sku_id in width_of_sku and p.width > 0]
+    scales = [fill]
+    if ratios:
+        low, high = SCALE_BOUNDS
+        by_width = float(np.clip(np.median(ratios), low * fill, high * fill))
+        if abs(by_width / fill - 1.0) > 0.02:
+            scales.append(by_width)
+    return scales
+
+
+def _fitted_scale(shelves: list[_Shelf], rows: dict[int, _RowProducts], bay: _BayAlignment) -> float | None:
+    """Least-squares scale through the origin from same-SKU matches of a first alignment."""
+    shelf_by_number = {s.shelf: s for s in shelves}
+    numerator = denominator = 0.0
+    for row, shelf_number in bay.shelf_of_row.items():
+        shelf = shelf_by_number[shelf_number]
+        row_products = rows[row]
+        for k, facing in enumerate(bay.alignments[row].facing_of_product):
+            if facing is not None and shelf.facing_skus[facing] == row_products.skus[k]:
+                centre = shelf.facing_centres_mm[facing]
+                numerator += row_products.x_centres[k] * centre
+                denominator += centre * centre
+    if denominator <= 0 or numerator <= 0:
+        return None
+    fill = 1.0 / max(s.total_mm for s in shelves)
+    low, high = SCALE_BOUNDS
+    return float(np.clip(numerator / denominator, low * fill, high * fill))
+
+
+def _align_rows(
+    shelves: list[_Shelf], rows: dict[int, _RowProducts], scale: float, unit_scale: float
+) -> _BayAlignment:
+    """Monotone row-to-shelf mapping maximising the summed gain of the shelf alignments.
+
+    Positions are compared in a unit fixed for the bay (`unit_scale`), so that alignments at different
+    candidate scales have comparable scores. A row is only tried against shelves at most one place
+    further off than the difference in counts allows: a detector that both misses and invents rows
+    within one bay is rare, and the band keeps large bays cheap.
+    """
+    row_numbers = sorted(rows)
+    n_rows, n_shelves = len(row_numbers), len(shelves)
+    band = abs(n_rows - n_shelves) + 1
+    alignments: dict[tuple[int, int], _ShelfAlignment] = {}
+    value = np.zeros((n_rows, n_shelves))
+    for a, row in enumerate(row_numbers):
+        for b, shelf in enumerate(shelves):
+            if abs(a - b) > band:
+                continue
+            alignment = _align_shelf(shelf, rows[row], scale, shelf.unit_mm * unit_scale)
+            alignments[(a, b)] = alignment
+            baseline = -GAP_PENALTY * (len(rows[row].order) + len(shelf.facings))
+            value[a, b] = alignment.score - baseline + ROW_PAIR_BONUS
+
+    total = np.zeros((n_rows + 1, n_shelves + 1))
+    for a in range(1, n_rows + 1):
+        for b in range(1, n_shelves + 1):
+            total[a, b] = max(total[a - 1, b - 1] + value[a - 1, b - 1], total[a - 1, b], total[a, b - 1])
+
+    pairs: dict[int, int] = {}
+    a, b = n_rows, n_shelves
+    while a > 0 and b > 0:
+        if math.isclose(total[a, b], total[a - 1, b - 1] + value[a - 1, b - 1]) and value[a - 1, b - 1] > 0:
+            pairs[row_numbers[a - 1]] = b - 1
+            a, b = a - 1, b - 1
+        elif math.isclose(total[a, b], total[a - 1, b]):
+            a -= 1
+        else:
+            b -= 1
+
+    score = 0.0
+    chosen: dict[int, _ShelfAlignment] = {}
+    shelf_of_row: dict[int, int] = {}
+    for row, b in pairs.items():
+        alignment = alignments[(row_numbers.index(row), b)]
+        chosen[row] = alignment
+        shelf_of_row[row] = shelves[b].shelf
+        score += alignment.score
+    for a, row in enumerate(row_numbers):
+        if row not in pairs:
+            score -= GAP_PENALTY * len(rows[row].order)
+    mapped_shelves = set(pairs.values())
+    for b, shelf in enumerate(shelves):
+        if b not in mapped_shelves:
+            score -= GAP_PENALTY * len(shelf.facings)
+    return _BayAlignment(score=score, shelf_of_row=shelf_of_row, alignments=chosen)
+
+
+def _align_shelf(shelf: _Shelf, row: _RowProducts, scale: float, unit: float) -> _ShelfAlignment:
+    """Needleman–Wunsch of the row's products (left to right) against the shelf's planned facings."""
+    n, m = len(row.order), len(shelf.facings)
+    if n == 0:
+        return _ShelfAlignment(score=-GAP_PENALTY * m, facing_of_product=())
+    distance = np.abs(row.x_centres[:, None] - shelf.facing_centres_mm[None, :] * scale) / unit
+    same_sku = row.skus[:, None] == shelf.facing_skus[None, :]
+    pair_score = (np.where(same_sku, MATCH_REWARD, 0.0) - POSITION_PENALTY * distance).tolist()
+
+    gap = GAP_PENALTY
+    score = [[-gap * (i + j) if i == 0 or j == 0 else 0.0 for j in range(m + 1)] for i in range(n + 1)]
+    move = [[0] * (m + 1) for _ in range(n + 1)]
+    for j in range(1, m + 1):
+        move[0][j] = 2
+    for i in range(1, n + 1):
+        move[i][0] = 1
+        previous, current, pairs_i, moves_i = score[i - 1], score[i], pair_score[i - 1], move[i]
+        for j in range(1, m + 1):
+            diagonal = previous[j - 1] + pairs_i[j - 1]
+            skip_product = previous[j] - gap
+            skip_facing = current[j - 1] - gap
+            if diagonal >= skip_product and diagonal >= skip_facing:
+                current[j], moves_i[j] = diagonal, 0
+            elif skip_product >= skip_facing:
+                current[j], moves_i[j] = skip_product, 1
+            else:
+                current[j], moves_i[j] = skip_facing, 2
+
+    facing_of_product: list[int | None] = [None] * n
+    i, j = n, m
+    while i > 0 or j > 0:
+        step = move[i][j]
+        if step == 0:
+            facing_of_product[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        elif step == 1:
+            i -= 1
+        else:
+            j -= 1
+    return _ShelfAlignment(score=score[n][m], facing_of_product=tuple(facing_of_product))
+
+
+def _slots_of_products(
+    shelves: list[_Shelf], rows: dict[int, _RowProducts], bay: _BayAlignment, scale: float
+) -> dict[int, int]:
+    """Planned-slot index for every product that sits on a mapped row."""
+    shelf_by_number = {s.shelf: s for s in shelves}
+    slot_of_product: dict[int, int] = {}
+    for row, shelf_number in bay.shelf_of_row.items():
+        shelf = shelf_by_number[shelf_number]
+        row_products = rows[row]
+        for k, facing in enumerate(bay.alignments[row].facing_of_product):
+            if facing is not None:
+                slot = shelf.facings[facing].slot
+            else:
+                slot = _nearest_slot(shelf, row_products.x_centres[k] / scale)
+            slot_of_product[row_products.order[k]] = slot
+    return slot_of_product
+
+
+def _nearest_slot(shelf: _Shelf, x_mm: float) -> int:
+    outside = np.maximum(shelf.slot_starts_mm - x_mm, 0.0) + np.maximum(x_mm - shelf.slot_ends_mm, 0.0)
+    return shelf.slot_indices[int(np.argmin(outside))]
+
+
+def _results(
+    planned: Sequence[PlannedSlot], products: Sequence[PlacedProduct], slot_of_product: dict[int, int]
+) -> tuple[list[Placement], list[SlotStatus]]:
+    present = [0] * len(planned)
+    placements = []
+    for k, product in enumerate(products):
+        slot_index = slot_of_product.get(k)
+        if slot_index is None:
+            placements.append(Placement(product.index, None, None, False))
+            continue
+        slot = planned[slot_index]
+        matches = product.sku_id == slot.sku_id
+        present[slot_index] += int(matches)
+        placements.append(Placement(product.index, slot.shelf, slot.position, not matches))
+    statuses = [SlotStatus(s.shelf, s.position, s.sku_id, s.facings, present[i]) for i, s in enumerate(planned)]
+    return placements, statuses

@@ -1,0 +1,381 @@
+"""Compare what the pipeline wrote to the warehouse with the simulator's truth files (DESIGN §4).
+
+Every bay photo that has a truth file counts, whether the pipeline scored it, dead-lettered it or
+lost it: a bay without predictions contributes missed boxes and unflagged out-of-stock slots, so a
+pipeline cannot look better by dropping hard photos. Only `facing_compliance_mae` is restricted to
+scored bays, since there is no prediction to take the difference of otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shelf_assets.scoring.metrics import bay_metrics
+from shelf_assets.scoring.types import SlotStatus
+
+IOU_THRESHOLD = 0.5
+OCCLUSION_LIMIT = 0.5
+"""Truth products hidden this much or more are left out of `ap50_visible`."""
+
+BayKey = tuple[str, str, str]
+
+_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "detections": ("store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence"),
+    "bay_scores": ("store_id", "date", "bay_id", "facing_compliance"),
+    "slot_status": ("store_id", "date", "bay_id", "shelf", "position", "present"),
+    "dead_letter": ("store_id", "date", "bay_id"),
+}
+
+
+class EvaluationError(ValueError):
+    """A truth file or a warehouse table does not follow its contract."""
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    """Scores over every bay photo with a truth file; NaN where a score has nothing to measure."""
+
+    ap50: float
+    ap50_visible: float
+    sku_accuracy: float
+    unknown_recall: float
+    oos_precision: float
+    oos_recall: float
+    oos_f1: float
+    facing_compliance_mae: float
+    bays_in_truth: int
+    bays_scored: int
+    bays_dead_lettered: int
+    bays_missing: int
+    truth_products: int
+    detections: int
+    by_fixture_type: dict[str, EvaluationReport] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _TruthBay:
+    key: BayKey
+    fixture_type: str
+    boxes: np.ndarray
+    sku_ids: tuple[str, ...]
+    in_catalog: np.ndarray
+    occluded: np.ndarray
+    slots: tuple[SlotStatus, ...]
+
+
+@dataclass(frozen=True)
+class _BayOutcome:
+    """Everything one bay adds to the report, kept separate so that subsets can be summed."""
+
+    fixture_type: str
+    status: str
+    ranked_all: list[tuple[float, bool]]
+    ranked_visible: list[tuple[float, bool]]
+    positives_all: int
+    positives_visible: int
+    catalog_matched: int
+    catalog_correct: int
+    unknown_matched: int
+    unknown_correct: int
+    oos_true_positive: int
+    oos_false_positive: int
+    oos_false_negative: int
+    compliance_error: float | None
+    truth_products: int
+    detections: int
+
+
+def evaluate(root: Path) -> EvaluationReport:
+    """Score the warehouse under `root` against the truth files under `root/truth`."""
+    root = Path(root)
+    truth = _read_truth(root / "truth")
+    tables = {name: _read_table(root / "warehouse", name) for name in _TABLE_COLUMNS}
+    scored = _predicted_compliance(tables["bay_scores"])
+    dead = set(_keys(tables["dead_letter"]))
+    detections = _group_by_bay(tables["detections"])
+    slots = _group_by_bay(tables["slot_status"])
+
+    outcomes = []
+    for bay in truth:
+        if bay.key in scored:
+            status = "scored"
+        elif bay.key in dead:
+            status = "dead_lettered"
+        else:
+            status = "missing"
+        outcomes.append(
+            _bay_outcome(bay, status, detections.get(bay.key), slots.get(bay.key), scored.get(bay.key))
+        )
+    overall = _summarise(outcomes)
+    fixture_types = sorted({o.fixture_type for o in outcomes})
+    breakdown = {f: _summarise([o for o in outcomes if o.fixture_type == f]) for f in fixture_types}
+    return replace(overall, by_fixture_type=breakdown)
+
+
+def format_report(report: EvaluationReport) -> str:
+    """A fixed-width table: one line per metric, one column for all bays and one per fixture type."""
+    columns = [("all", report), *report.by_fixture_type.items()]
+    metric_names = [
+        "ap50", "ap50_visible", "sku_accuracy", "unknown_recall", "oos_precision", "oos_recall", "oos_f1",
+        "facing_compliance_mae",
+    ]
+    count_names = ["bays_in_truth", "bays_scored", "bays_dead_lettered", "bays_missing", "truth_products", "detections"]
+    label_width = max(len(n) for n in metric_names + count_names)
+    column_width = max(10, *(len(name) for name, _ in columns))
+    lines = [f"{'metric':<{label_width}}  " + "  ".join(f"{name:>{column_width}}" for name, _ in columns)]
+    lines.append("-" * len(lines[0]))
+    for name in metric_names:
+        cells = ("n/a" if math.isnan(v) else f"{v:.4f}" for v in (getattr(r, name) for _, r in columns))
+        lines.append(f"{name:<{label_width}}  " + "  ".join(f"{c:>{column_width}}" for c in cells))
+    lines.append("-" * len(lines[0]))
+    for name in count_names:
+        cells = (str(getattr(r, name)) for _, r in columns)
+        lines.append(f"{name:<{label_width}}  " + "  ".join(f"{c:>{column_width}}" for c in cells))
+    return "\n".join(lines)
+
+
+def _read_truth(folder: Path) -> list[_TruthBay]:
+    bays = []
+    for path in sorted(folder.glob("*/*/*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            bays.append(_parse_truth(document, path))
+        except EvaluationError:
+            raise
+        except (KeyError, TypeError, ValueError) as error:
+            raise EvaluationError(f"truth file {path} is malformed: {error!r}") from error
+    return bays
+
+
+def _parse_truth(document: dict, path: Path) -> _TruthBay:
+    key = (str(document["store_id"]), str(document["date"]), str(document["bay_id"]))
+    expected = (path.parent.parent.name, path.parent.name, path.stem)
+    if key != expected:
+        raise EvaluationError(f"truth file {path} describes {key}, but its path says {expected}")
+    products = document["products"]
+    boxes = np.array([[float(v) for v in p["box"]] for p in products], dtype=float).reshape(-1, 4)
+    if len(boxes) and not ((boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])).all():
+        raise EvaluationError(f"truth file {path} holds a box with x1 <= x0 or y1 <= y0")
+    slots = tuple(
+        SlotStatus(int(s["shelf"]), int(s["position"]), str(s["sku_id"]), int(s["facings"]), int(s["present"]))
+        for s in document["slots"]
+    )
+    return _TruthBay(
+        key=key,
+        fixture_type=str(document["fixture_type"]),
+        boxes=boxes,
+        sku_ids=tuple(str(p["sku_id"]) for p in products),
+        in_catalog=np.array([bool(p["in_catalog"]) for p in products], dtype=bool),
+        occluded=np.array([float(p.get("occluded", 0.0)) for p in products], dtype=float),
+        slots=slots,
+    )
+
+
+def _read_table(warehouse: Path, name: str) -> pd.DataFrame:
+    required = _TABLE_COLUMNS[name]
+    frames = []
+    for path in sorted((warehouse / name).glob("*/*.parquet")):
+        frame = pd.read_parquet(path)
+        missing = [c for c in required if c not in frame.columns]
+        if missing and len(frame):
+            raise EvaluationError(f"warehouse file {path} lacks columns {missing}")
+        if len(frame):
+            frames.append(frame)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in required})
+    table = pd.concat(frames, ignore_index=True)
+    for column in ("store_id", "bay_id"):
+        table[column] = table[column].astype(str)
+    table["date"] = _iso_dates(table["date"])
+    return table
+
+
+def _iso_dates(dates: pd.Series) -> pd.Series:
+    """The contract stores ISO strings; tolerate a writer that stored real dates."""
+    if pd.api.types.is_datetime64_any_dtype(dates):
+        return dates.dt.strftime("%Y-%m-%d")
+    return dates.map(lambda d: d.isoformat()[:10] if hasattr(d, "isoformat") else str(d))
+
+
+def _keys(table: pd.DataFrame) -> Iterable[BayKey]:
+    return zip(table["store_id"], table["date"], table["bay_id"], strict=True)
+
+
+def _group_by_bay(table: pd.DataFrame) -> dict[BayKey, pd.DataFrame]:
+    if table.empty:
+        return {}
+    return {key: group for key, group in table.groupby(["store_id", "date", "bay_id"], sort=False)}
+
+
+def _predicted_compliance(bay_scores: pd.DataFrame) -> dict[BayKey, float]:
+    values = pd.to_numeric(bay_scores["facing_compliance"], errors="coerce").astype(float)
+    return {key: float(v) for key, v in zip(_keys(bay_scores), values, strict=True)}
+
+
+def _bay_outcome(
+    bay: _TruthBay,
+    status: str,
+    detections: pd.DataFrame | None,
+    slot_status: pd.DataFrame | None,
+    predicted_compliance: float | None,
+) -> _BayOutcome:
+    if detections is None or detections.empty:
+        det_boxes = np.zeros((0, 4))
+        det_conf = np.zeros(0)
+        det_sku: list[str] = []
+    else:
+        det_boxes = detections[["x0", "y0", "x1", "y1"]].to_numpy(dtype=float)
+        det_conf = detections["confidence"].to_numpy(dtype=float)
+        det_sku = ["" if pd.isna(s) else str(s) for s in detections["sku_id"]]
+    iou = _iou(det_boxes, bay.boxes)
+    nobody_ignored = np.zeros(len(bay.boxes), dtype=bool)
+    occluded = bay.occluded >= OCCLUSION_LIMIT
+    truth_of_detection, ranked_all = _match(iou, det_conf, nobody_ignored)
+    _, ranked_visible = _match(iou, det_conf, occluded)
+
+    catalog_matched = catalog_correct = unknown_matched = unknown_correct = 0
+    for d, t in enumerate(truth_of_detection):
+        if t < 0:
+            continue
+        if bay.in_catalog[t]:
+            catalog_matched += 1
+            catalog_correct += int(det_sku[d] == bay.sku_ids[t])
+        else:
+            unknown_matched += 1
+            unknown_correct += int(det_sku[d] == "")
+
+    predicted_present = {}
+    if slot_status is not None:
+        for shelf, position, present in zip(slot_status["shelf"], slot_status["position"], slot_status["present"]):
+            predicted_present[(int(shelf), int(position))] = int(present)
+    tp = fp = fn = 0
+    for slot in bay.slots:
+        truly_out = slot.present == 0
+        flagged = predicted_present.get((slot.shelf, slot.position)) == 0
+        tp += int(truly_out and flagged)
+        fp += int(flagged and not truly_out)
+        fn += int(truly_out and not flagged)
+
+    error = None
+    if status == "scored" and predicted_compliance is not None and not math.isnan(predicted_compliance):
+        truth_compliance = bay_metrics(bay.slots, misplaced_facings=0).facing_compliance
+        if not math.isnan(truth_compliance):
+            error = abs(predicted_compliance - truth_compliance)
+
+    return _BayOutcome(
+        fixture_type=bay.fixture_type,
+        status=status,
+        ranked_all=ranked_all,
+        ranked_visible=ranked_visible,
+        positives_all=len(bay.boxes),
+        positives_visible=int((~occluded).sum()),
+        catalog_matched=catalog_matched,
+        catalog_correct=catalog_correct,
+        unknown_matched=unknown_matched,
+        unknown_correct=unknown_correct,
+        oos_true_positive=tp,
+        oos_false_positive=fp,
+        oos_false_negative=fn,
+        compliance_error=error,
+        truth_products=len(bay.boxes),
+        detections=len(det_boxes),
+    )
+
+
+def _iou(detections: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    if len(detections) == 0 or len(truth) == 0:
+        return np.zeros((len(detections), len(truth)))
+    d = detections[:, None, :]
+    t = truth[None, :, :]
+    width = np.clip(np.minimum(d[..., 2], t[..., 2]) - np.maximum(d[..., 0], t[..., 0]), 0, None)
+    height = np.clip(np.minimum(d[..., 3], t[..., 3]) - np.maximum(d[..., 1], t[..., 1]), 0, None)
+    intersection = width * height
+    area_d = np.clip(d[..., 2] - d[..., 0], 0, None) * np.clip(d[..., 3] - d[..., 1], 0, None)
+    area_t = (t[..., 2] - t[..., 0]) * (t[..., 3] - t[..., 1])
+    union = area_d + area_t - intersection
+    return np.where(union > 0, intersection / np.where(union > 0, union, 1.0), 0.0)
+
+
+def _match(
+    iou: np.ndarray, confidence: np.ndarray, ignored: np.ndarray
+) -> tuple[list[int], list[tuple[float, bool]]]:
+    """Greedy one-to-one matching, most confident detection first.
+
+    Returns the truth index of each detection (-1 when unmatched) and the (confidence, is_true_positive)
+    pairs that enter the precision-recall curve. A detection that only overlaps ignored truth is left
+    out of the curve rather than counted as a false positive: it found a real product.
+    """
+    n_detections, n_truth = iou.shape
+    truth_of_detection = [-1] * n_detections
+    taken = np.zeros(n_truth, dtype=bool)
+    ranked: list[tuple[float, bool]] = []
+    for d in np.argsort(-confidence, kind="stable"):
+        overlaps = iou[d] if n_truth else np.zeros(0)
+        candidates = np.where((overlaps >= IOU_THRESHOLD) & ~taken & ~ignored, overlaps, -1.0)
+        if n_truth and candidates.max() >= IOU_THRESHOLD:
+            t = int(np.argmax(candidates))
+            taken[t] = True
+            truth_of_detection[d] = t
+            ranked.append((float(confidence[d]), True))
+        elif n_truth and ((overlaps >= IOU_THRESHOLD) & ignored).any():
+            continue
+        else:
+            ranked.append((float(confidence[d]), False))
+    return truth_of_detection, ranked
+
+
+def _average_precision(ranked: list[tuple[float, bool]], positives: int) -> float:
+    """All-point interpolated AP: area under the precision envelope of the ranked detections."""
+    if positives == 0:
+        return math.nan
+    if not ranked:
+        return 0.0
+    order = sorted(range(len(ranked)), key=lambda i: -ranked[i][0])
+    hits = np.array([ranked[i][1] for i in order], dtype=float)
+    true_positives = np.cumsum(hits)
+    precision = true_positives / np.arange(1, len(hits) + 1)
+    recall = true_positives / positives
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
+    recall_steps = np.diff(np.concatenate([[0.0], recall]))
+    return float((recall_steps * envelope).sum())
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else math.nan
+
+
+def _summarise(outcomes: list[_BayOutcome]) -> EvaluationReport:
+    tp = sum(o.oos_true_positive for o in outcomes)
+    fp = sum(o.oos_false_positive for o in outcomes)
+    fn = sum(o.oos_false_negative for o in outcomes)
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    if math.isnan(precision) or math.isnan(recall):
+        f1 = math.nan
+    else:
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    errors = [o.compliance_error for o in outcomes if o.compliance_error is not None]
+    return EvaluationReport(
+        ap50=_average_precision([r for o in outcomes for r in o.ranked_all], sum(o.positives_all for o in outcomes)),
+        ap50_visible=_average_precision(
+            [r for o in outcomes for r in o.ranked_visible], sum(o.positives_visible for o in outcomes)
+        ),
+        sku_accuracy=_ratio(sum(o.catalog_correct for o in outcomes), sum(o.catalog_matched for o in outcomes)),
+        unknown_recall=_ratio(sum(o.unknown_correct for o in outcomes), sum(o.unknown_matched for o in outcomes)),
+        oos_precision=precision,
+        oos_recall=recall,
+        oos_f1=f1,
+        facing_compliance_mae=float(np.mean(errors)) if errors else math.nan,
+        bays_in_truth=len(outcomes),
+        bays_scored=sum(o.status == "scored" for o in outcomes),
+        bays_dead_lettered=sum(o.status == "dead_lettered" for o in outcomes),
+        bays_missing=sum(o.status == "missing" for o in outcomes),
+        truth_products=sum(o.truth_products for o in outcomes),
+        detections=sum(o.detections for o in outcomes),
+    )
