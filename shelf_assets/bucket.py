@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from shelf_assets.identifiers import InvalidIdentifier, check_date, check_identifier
+from shelf_assets.identifiers import InvalidIdentifier, check_date, check_identifier, is_identifier
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -28,6 +28,8 @@ class BucketObject:
     date: str
     file_name: str
     size: int
+    version: str = ""
+    """Changes whenever the object is rewritten: the local file's mtime, or the object store's ETag."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,13 @@ class PhotoBucket:
                 store_days.append(StoreDay(store_id, date))
         return BucketListing(sorted(store_days, key=lambda s: (s.date, s.store_id)), ignored)
 
+    def list_stores(self) -> list[str]:
+        """Store folders whose names are valid store ids (others are reported by `scan`)."""
+        if not self.fs.isdir(self.root):
+            raise BucketError(f"bucket {self.url} does not exist or is not a folder")
+        names = (path.rsplit("/", 1)[-1] for path in self._subfolders(self.root))
+        return [name for name in names if is_identifier(name)]
+
     def list_photos(self, store_id: str, date: str) -> list[BucketObject]:
         """Every file uploaded for one store-day, photo or not: the caller accounts for each one."""
         folder = f"{self.root}/{check_identifier(store_id, 'store id')}/{check_date(date)}"
@@ -81,9 +90,10 @@ class PhotoBucket:
             if entry["type"] == "directory":
                 continue
             path = entry["name"]
-            objects.append(
-                BucketObject(self.fs.unstrip_protocol(path), store_id, date, path.rsplit("/", 1)[-1], int(entry["size"]))
-            )
+            version = str(entry.get("ETag") or entry.get("etag") or entry.get("mtime") or entry.get("LastModified") or "")
+            objects.append(BucketObject(
+                self.fs.unstrip_protocol(path), store_id, date, path.rsplit("/", 1)[-1], int(entry["size"]), version
+            ))
         return sorted(objects, key=lambda o: o.file_name)
 
     def read(self, obj: BucketObject) -> bytes:

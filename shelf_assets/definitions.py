@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions, load_assets_from_modules
 
+from resources.arrival_policy import ArrivalPolicy
 from resources.master_data import MasterDataResource
 from resources.photo_bucket import PhotoBucketResource
 from resources.warehouse_io import ParquetWarehouseIOManager
@@ -18,7 +19,9 @@ from shelf_assets.assets import (
     raw_photos,
 )
 from shelf_assets.jobs import audit_store_day_job, master_data_job
-from shelf_assets.settings import DataRoot
+from shelf_assets.schedules import daily_audit
+from shelf_assets.sensors import bucket_arrivals
+from shelf_assets.settings import DataRoot, chain_timezone
 
 ASSET_MODULES = [master_data, raw_photos, normalized_images, detections, placements, dead_letter, compliance]
 
@@ -27,11 +30,14 @@ def build_definitions(data: DataRoot) -> Definitions:
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
         jobs=[master_data_job, audit_store_day_job],
+        sensors=[bucket_arrivals],
+        schedules=[daily_audit],
         resources={
             "io_manager": ParquetWarehouseIOManager(base_dir=str(data.warehouse)),
             "master_data": MasterDataResource(master_dir=str(data.master)),
             "photo_bucket": PhotoBucketResource(url=data.bucket_url),
             "working_images": WorkingImageStore(base_dir=str(data.warehouse)),
+            "arrival_policy": ArrivalPolicy(timezone=chain_timezone()),
         },
     )
 

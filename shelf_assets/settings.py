@@ -9,6 +9,12 @@ from pathlib import Path
 DATA_ROOT_VARIABLE = "SHELF_AUDIT_DATA"
 BUCKET_URL_VARIABLE = "SHELF_AUDIT_BUCKET"
 DEFAULT_DATA_ROOT = "data"
+TIMEZONE_VARIABLE = "SHELF_AUDIT_TIMEZONE"
+
+
+def chain_timezone() -> str:
+    """The chain's time zone (IANA name): it decides what 'yesterday' and 'today' mean for audits."""
+    return os.environ.get(TIMEZONE_VARIABLE, "UTC")
 
 
 @dataclass(frozen=True)
