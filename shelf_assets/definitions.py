@@ -21,7 +21,7 @@ from shelf_assets.assets import (
 from shelf_assets.jobs import audit_store_day_job, master_data_job
 from shelf_assets.schedules import daily_audit
 from shelf_assets.sensors import bucket_arrivals
-from shelf_assets.settings import DataRoot, chain_timezone
+from shelf_assets.settings import DataRoot, chain_timezone, settle_seconds
 
 ASSET_MODULES = [master_data, raw_photos, normalized_images, detections, placements, dead_letter, compliance]
 
@@ -37,7 +37,7 @@ def build_definitions(data: DataRoot) -> Definitions:
             "master_data": MasterDataResource(master_dir=str(data.master)),
             "photo_bucket": PhotoBucketResource(url=data.bucket_url),
             "working_images": WorkingImageStore(base_dir=str(data.warehouse)),
-            "arrival_policy": ArrivalPolicy(timezone=chain_timezone()),
+            "arrival_policy": ArrivalPolicy(timezone=chain_timezone(), settle_seconds=settle_seconds()),
         },
     )
 

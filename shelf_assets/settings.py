@@ -10,11 +10,18 @@ DATA_ROOT_VARIABLE = "SHELF_AUDIT_DATA"
 BUCKET_URL_VARIABLE = "SHELF_AUDIT_BUCKET"
 DEFAULT_DATA_ROOT = "data"
 TIMEZONE_VARIABLE = "SHELF_AUDIT_TIMEZONE"
+SETTLE_SECONDS_VARIABLE = "SHELF_AUDIT_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 120
 
 
 def chain_timezone() -> str:
     """The chain's time zone (IANA name): it decides what 'yesterday' and 'today' mean for audits."""
     return os.environ.get(TIMEZONE_VARIABLE, "UTC")
+
+
+def settle_seconds() -> int:
+    """How long a store-day's upload folder must stay unchanged before the sensor audits it."""
+    return int(os.environ.get(SETTLE_SECONDS_VARIABLE, DEFAULT_SETTLE_SECONDS))
 
 
 @dataclass(frozen=True)
