@@ -6,6 +6,7 @@ Runs go into the same Dagster instance the UI reads (`DAGSTER_HOME`, or `ROOT/.d
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 from collections.abc import Callable
@@ -17,12 +18,15 @@ from dagster import DagsterInstance
 
 from shelf_assets.bucket import PhotoBucket, StoreDay
 from shelf_assets.definitions import build_definitions
+from shelf_assets.assets.store_days import MAX_STORE_DAYS_PER_RUN
 from shelf_assets.jobs import audit_store_day_job, master_data_job
 from shelf_assets.partitions import FIRST_AUDIT_DATE, store_day_key, stores_partitions
 from shelf_assets.settings import DataRoot
 from shelf_assets.warehouse import read_table
 
 INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -70,19 +74,43 @@ def run_audit(
     _register_stores(instance, {s.store_id for s in outcome.store_days}, progress)
 
     job = defs.resolve_job_def(audit_store_day_job.name)
-    for number, store_day in enumerate(outcome.store_days, start=1):
-        step_started = time.perf_counter()
+    batches = store_day_batches(outcome.store_days, MAX_STORE_DAYS_PER_RUN)
+    for number, batch in enumerate(batches, start=1):
+        batch_started = time.perf_counter()
+        first, last = store_day_key(batch[0].date, batch[0].store_id), store_day_key(batch[-1].date, batch[-1].store_id)
         result = job.execute_in_process(
-            instance=instance, partition_key=store_day_key(store_day.date, store_day.store_id),
-            run_config=QUIET_LOGS, raise_on_error=False,
+            instance=instance, run_config=QUIET_LOGS, raise_on_error=False,
+            tags={PARTITION_RANGE_START_TAG: str(first), PARTITION_RANGE_END_TAG: str(last)},
         )
         status = "ok" if result.success else "FAILED"
-        progress(f"[{number}/{len(outcome.store_days)}] {store_day.store_id} {store_day.date}: {status} "
-                 f"in {time.perf_counter() - step_started:.1f} s (run {result.run_id[:8]})")
+        dates = batch[0].date if len(batch) == 1 else f"{batch[0].date}..{batch[-1].date}"
+        progress(f"[run {number}/{len(batches)}] {batch[0].store_id} {dates} ({len(batch)} store-day(s)): {status} "
+                 f"in {time.perf_counter() - batch_started:.1f} s (run {result.run_id[:8]})")
         if not result.success:
-            outcome.failed.append((store_day, _first_failure(result)))
+            outcome.failed.extend((store_day, _first_failure(result)) for store_day in batch)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def store_day_batches(store_days: list[StoreDay], max_per_run: int) -> list[list[StoreDay]]:
+    """Runs of consecutive dates of one store, at most `max_per_run` long: one model load serves each run."""
+    batches: list[list[StoreDay]] = []
+    for store_day in sorted(store_days, key=lambda s: (s.store_id, s.date)):
+        current = batches[-1] if batches else None
+        if (
+            current
+            and current[-1].store_id == store_day.store_id
+            and _next_day(current[-1].date) == store_day.date
+            and len(current) < max_per_run
+        ):
+            current.append(store_day)
+        else:
+            batches.append([store_day])
+    return batches
+
+
+def _next_day(date: str) -> str:
+    return (datetime.date.fromisoformat(date) + datetime.timedelta(days=1)).isoformat()
 
 
 def compliance_table(data: DataRoot) -> pd.DataFrame:

@@ -5,10 +5,11 @@ from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Ass
 
 from resources.master_data import MasterDataResource
 from shelf_assets.assets.metadata import preview
+from shelf_assets.assets.store_days import AUDIT_BACKFILL_POLICY, all_rows, store_days_of
 from shelf_assets.audit.detect import DETECTOR_VERSION
 from shelf_assets.audit.place import processed_photos
 from shelf_assets.audit.score import brand_share, score_bays, score_store_day
-from shelf_assets.partitions import store_day_of, store_day_partitions
+from shelf_assets.partitions import store_day_partitions
 from shelf_assets.retries import COMPUTE_RETRY
 from shelf_assets.warehouse import StageTable
 
@@ -22,44 +23,51 @@ GROUP = "audit"
         "share_of_shelf": AssetOut(description="Each brand's share of the detected facings."),
     },
     check_specs=[AssetCheckSpec("every_photo_accounted_for", asset="compliance_scores",
-                                description="photos used + photos dead-lettered = photos received")],
+                                description="photos used + photos dead-lettered = photos received, per store-day")],
     partitions_def=store_day_partitions,
+    backfill_policy=AUDIT_BACKFILL_POLICY,
     retry_policy=COMPUTE_RETRY,
     group_name=GROUP,
 )
 def compliance_scores(
     context: AssetExecutionContext,
-    raw_photos: StageTable,
-    normalized_images: StageTable,
-    detections: StageTable,
-    sku_placements: pd.DataFrame,
-    slot_status: pd.DataFrame,
-    dead_letter: pd.DataFrame,
+    raw_photos: dict[str, StageTable],
+    normalized_images: dict[str, StageTable],
+    detections: dict[str, StageTable],
+    sku_placements: dict[str, pd.DataFrame],
+    slot_status: dict[str, pd.DataFrame],
+    dead_letter: dict[str, pd.DataFrame],
     master_data: MasterDataResource,
 ):
-    date, store_id = store_day_of(context.partition_key)
-    processed = processed_photos(normalized_images.rows, detections.rejected)
-    bays = score_bays(processed, slot_status, sku_placements, DETECTOR_VERSION)
-    received = len(raw_photos.rows) + len(raw_photos.rejected)
-    summary = score_store_day(bays, store_id, date, received, len(dead_letter), DETECTOR_VERSION)
-    shares = brand_share(sku_placements, master_data.load().catalog, store_id, date)
-    row = summary.iloc[0]
-    context.log.info(
-        f"{store_id} {date}: facing compliance {row.facing_compliance:.3f}, OSA {row.osa:.3f}, "
-        f"{row.oos_slots} gap(s), {row.photos_used}/{received} photos used"
-    )
+    catalog = master_data.load().catalog
+    bays, summaries, shares, unaccounted = {}, {}, {}, []
+    for day in store_days_of(context):
+        processed = processed_photos(normalized_images[day.key].rows, detections[day.key].rejected)
+        bays[day.key] = score_bays(processed, slot_status[day.key], sku_placements[day.key], DETECTOR_VERSION)
+        received = len(raw_photos[day.key].rows) + len(raw_photos[day.key].rejected)
+        summaries[day.key] = score_store_day(bays[day.key], day.store_id, day.date, received,
+                                             len(dead_letter[day.key]), DETECTOR_VERSION)
+        shares[day.key] = brand_share(sku_placements[day.key], catalog, day.store_id, day.date)
+        row = summaries[day.key].iloc[0]
+        context.log.info(f"{day.store_id} {day.date}: facing compliance {row.facing_compliance:.3f}, OSA {row.osa:.3f}, "
+                         f"{row.oos_slots} gap(s), {row.photos_used}/{received} photos used")
+        if row.photos_used + row.photos_dead_lettered != received:
+            unaccounted.append(f"{day.store_id} {day.date}")
+    summary = all_rows(summaries)
     yield Output(bays, output_name="bay_scores", metadata={
-        "bays": len(bays), "preview": preview(bays.drop(columns=["store_id", "date"]), rows=25),
+        "bays": len(all_rows(bays)), "preview": preview(all_rows(bays), rows=25),
     })
-    yield Output(summary, output_name="compliance_scores", metadata={
-        "facing_compliance": float(row.facing_compliance), "osa": float(row.osa), "oos_slots": int(row.oos_slots),
-        "misplaced_facings": int(row.misplaced_facings), "photos_received": received,
-        "photos_used": int(row.photos_used), "photos_dead_lettered": int(row.photos_dead_lettered),
-        "model_version": DETECTOR_VERSION,
+    yield Output(summaries, output_name="compliance_scores", metadata={
+        "store_days": len(summary),
+        "facing_compliance": float(summary.facing_compliance.mean()), "osa": float(summary.osa.mean()),
+        "oos_slots": int(summary.oos_slots.sum()), "misplaced_facings": int(summary.misplaced_facings.sum()),
+        "photos_received": int(summary.photos_received.sum()), "photos_used": int(summary.photos_used.sum()),
+        "photos_dead_lettered": int(summary.photos_dead_lettered.sum()), "model_version": DETECTOR_VERSION,
+        "scores": preview(summary, ["store_id", "date", "facing_compliance", "osa", "oos_slots", "misplaced_facings",
+                                    "photos_used", "photos_dead_lettered"], rows=31),
     })
-    yield Output(shares, output_name="share_of_shelf", metadata={"brands": len(shares), "preview": preview(shares)})
-    accounted = int(row.photos_used) + int(row.photos_dead_lettered)
+    yield Output(shares, output_name="share_of_shelf", metadata={"preview": preview(all_rows(shares))})
     yield AssetCheckResult(
-        check_name="every_photo_accounted_for", asset_key="compliance_scores", passed=accounted == received,
-        metadata={"received": received, "used": int(row.photos_used), "dead_lettered": int(row.photos_dead_lettered)},
+        check_name="every_photo_accounted_for", asset_key="compliance_scores", passed=not unaccounted,
+        metadata={"store_days_checked": len(summaries), "unaccounted": ", ".join(unaccounted) or "none"},
     )

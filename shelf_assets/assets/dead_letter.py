@@ -4,6 +4,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, Output, asset
 
 from shelf_assets.assets.metadata import preview
+from shelf_assets.assets.store_days import AUDIT_BACKFILL_POLICY, all_rows, store_days_of
 from shelf_assets.partitions import store_day_partitions
 from shelf_assets.retries import IO_RETRY
 from shelf_assets.warehouse import REJECTED_COLUMNS, StageTable
@@ -11,16 +12,24 @@ from shelf_assets.warehouse import REJECTED_COLUMNS, StageTable
 GROUP = "audit"
 
 
-@asset(partitions_def=store_day_partitions, retry_policy=IO_RETRY, group_name=GROUP, kinds={"parquet"})
+@asset(partitions_def=store_day_partitions, backfill_policy=AUDIT_BACKFILL_POLICY, retry_policy=IO_RETRY,
+       group_name=GROUP, kinds={"parquet"})
 def dead_letter(
-    context: AssetExecutionContext, raw_photos: StageTable, normalized_images: StageTable, detections: StageTable
-) -> Output[pd.DataFrame]:
-    frames = [stage.rejected for stage in (raw_photos, normalized_images, detections) if not stage.rejected.empty]
-    letters = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECTED_COLUMNS)
-    if len(letters):
-        context.log.warning(f"{len(letters)} photo(s) dead-lettered")
+    context: AssetExecutionContext,
+    raw_photos: dict[str, StageTable],
+    normalized_images: dict[str, StageTable],
+    detections: dict[str, StageTable],
+) -> Output[dict[str, pd.DataFrame]]:
+    letters = {}
+    for day in store_days_of(context):
+        frames = [stage[day.key].rejected for stage in (raw_photos, normalized_images, detections)]
+        frames = [frame for frame in frames if not frame.empty]
+        letters[day.key] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECTED_COLUMNS)
+    every = all_rows(letters)
+    if len(every):
+        context.log.warning(f"{len(every)} photo(s) dead-lettered")
     return Output(letters, metadata={
-        "dead_lettered": len(letters),
-        "by_stage": preview(letters.groupby("stage").size().reset_index(name="photos")) if len(letters) else preview(letters),
-        "letters": preview(letters[["bay_id", "stage", "reason", "uri"]], rows=25),
+        "dead_lettered": len(every),
+        "by_stage": preview(every.groupby("stage").size().reset_index(name="photos") if len(every) else every),
+        "letters": preview(every, ["store_id", "date", "bay_id", "stage", "reason", "uri"], rows=25),
     })

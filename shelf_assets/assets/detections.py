@@ -7,6 +7,7 @@ from dagster import AssetExecutionContext, Output, asset
 from resources.master_data import MasterDataResource
 from shelf_assets.assets.master_data import sku_catalog
 from shelf_assets.assets.metadata import preview, reasons
+from shelf_assets.assets.store_days import AUDIT_BACKFILL_POLICY, all_rejected, all_rows, photo_progress, store_days_of
 from shelf_assets.audit.detect import DETECTOR_VERSION, catalog_matcher, detect_store_day
 from shelf_assets.partitions import store_day_partitions
 from shelf_assets.retries import COMPUTE_RETRY
@@ -15,30 +16,31 @@ from shelf_assets.warehouse import StageTable
 GROUP = "audit"
 
 
-@asset(partitions_def=store_day_partitions, deps=[sku_catalog], retry_policy=COMPUTE_RETRY, group_name=GROUP,
-       code_version=DETECTOR_VERSION, kinds={"numpy"})
+@asset(partitions_def=store_day_partitions, backfill_policy=AUDIT_BACKFILL_POLICY, deps=[sku_catalog],
+       retry_policy=COMPUTE_RETRY, group_name=GROUP, code_version=DETECTOR_VERSION, kinds={"numpy"})
 def detections(
-    context: AssetExecutionContext, normalized_images: StageTable, master_data: MasterDataResource
-) -> Output[StageTable]:
+    context: AssetExecutionContext, normalized_images: dict[str, StageTable], master_data: MasterDataResource
+) -> Output[dict[str, StageTable]]:
     """Boxes in original upright pixels with SKU ("" = not in the catalog), confidence and the detector that found them."""
     master = master_data.load()
     started = time.perf_counter()
     matcher = catalog_matcher(master.packshot_dir, tuple(master.catalog.sku_id))
-
-    def progress(done: int, total: int) -> None:
-        if done == total or done % 10 == 0:
-            context.log.info(f"detected products in {done}/{total} photos")
-
-    result = detect_store_day(normalized_images.rows, matcher, context.run.run_id, progress=progress)
+    days = store_days_of(context)
+    detected = {}
+    for number, day in enumerate(days, start=1):
+        detected[day.key] = detect_store_day(
+            normalized_images[day.key].rows, matcher, context.run.run_id,
+            progress=photo_progress(context, day, number, len(days), "detected products in"),
+        )
     elapsed = time.perf_counter() - started
-    boxes = result.rows
-    photos = len(normalized_images.rows) - len(result.rejected)
-    return Output(result, metadata={
-        "facings": len(boxes), "photos": photos, "rejected": len(result.rejected),
+    boxes, rejected = all_rows(detected), all_rejected(detected)
+    photos = len(all_rows(normalized_images)) - len(rejected)
+    return Output(detected, metadata={
+        "facings": len(boxes), "photos": photos, "rejected": len(rejected),
         "not_in_catalog": int((boxes.sku_id == "").sum()) if len(boxes) else 0,
         "mean_confidence": round(float(boxes.confidence.mean()), 3) if len(boxes) else 0.0,
         "ms_per_photo": round(1000 * elapsed / photos, 1) if photos else 0.0,
         "detector_version": DETECTOR_VERSION,
-        "preview": preview(boxes[["bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence", "row"]]),
-        "rejections": reasons(result.rejected),
+        "preview": preview(boxes, ["store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence", "row"]),
+        "rejections": reasons(rejected),
     })

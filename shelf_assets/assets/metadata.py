@@ -1,18 +1,19 @@
 """Metadata shared by the assets, so every materialisation tells its story in the UI."""
 
+from collections.abc import Sequence
+
 import pandas as pd
 from dagster import MetadataValue
 
 PREVIEW_ROWS = 10
 
 
-def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> MetadataValue:
+def preview(frame: pd.DataFrame, columns: Sequence[str] | None = None, rows: int = PREVIEW_ROWS) -> MetadataValue:
     if frame.empty:
         return MetadataValue.md("_(no rows)_")
-    return MetadataValue.md(frame.head(rows).to_markdown(index=False, floatfmt=".3f"))
+    shown = frame[list(columns)] if columns else frame
+    return MetadataValue.md(shown.head(rows).to_markdown(index=False, floatfmt=".3f"))
 
 
 def reasons(rejected: pd.DataFrame) -> MetadataValue:
-    if rejected.empty:
-        return MetadataValue.md("_(none)_")
-    return MetadataValue.md(rejected[["bay_id", "reason"]].to_markdown(index=False))
+    return preview(rejected, ["store_id", "date", "bay_id", "stage", "reason"], rows=25)
