@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from shelf_assets.vision.matcher import PackshotError, PackshotMatcher
+from shelf_assets.vision.matcher import SHORTLIST_SIZE, PackshotError, PackshotMatcher
 from shelf_assets.vision.types import ProductBox
 from tests.vision.drawing import packshot
 
@@ -60,3 +60,79 @@ def test_from_folder_loads_png_and_jpg_and_names_a_missing_packshot(tmp_path: Pa
 def test_no_boxes_gives_no_matches() -> None:
     matcher = PackshotMatcher(list(CATALOG), list(CATALOG.values()))
     assert matcher.identify(Image.new("RGB", (100, 100)), []) == []
+
+
+def _scene_of(faces: list[Image.Image], jitter: float, seed: int) -> tuple[Image.Image, list[ProductBox]]:
+    """Faces pasted side by side on a grey shelf, boxes with every edge moved by up to `jitter` of the size."""
+    rng = np.random.default_rng(seed)
+    scene = Image.new("RGB", (70 * len(faces) + 40, 220), (120, 120, 110))
+    boxes = []
+    for index, face in enumerate(faces):
+        left, top, width, height = 30 + index * 70, 50, 50, 110
+        scene.paste(face.resize((width, height), Image.Resampling.LANCZOS), (left, top))
+        moves = rng.uniform(-jitter, jitter, 4) * np.array([width, height, width, height])
+        boxes.append(ProductBox(left + moves[0], top + moves[1], left + width + moves[2], top + height + moves[3],
+                                row=1, confidence=1.0))
+    return scene, boxes
+
+
+def _glare(scene: Image.Image, strength: float) -> Image.Image:
+    """A white veil strongest in the middle of the photo, as from a lamp reflected in a freezer door."""
+    pixels = np.asarray(scene, dtype=np.float32)
+    height, width = pixels.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width]
+    veil = strength * np.exp(-(((xs - width / 2) / (width / 3)) ** 2 + ((ys - height / 2) / height) ** 2))
+    return Image.fromarray(np.clip(pixels * (1 - veil[..., None]) + 255 * veil[..., None], 0, 255).astype(np.uint8))
+
+
+def test_siblings_that_differ_only_in_band_colour_are_told_apart_under_glare_and_box_jitter() -> None:
+    bands = [(250, 220, 0), (0, 160, 60), (230, 120, 0), (120, 40, 160), (240, 240, 240)]
+    catalog = {f"SKU-RED-{index}": packshot(RED, band, (0, 0, 0)) for index, band in enumerate(bands)}
+    matcher = PackshotMatcher(list(catalog), list(catalog.values()))
+    order = [3, 0, 4, 1, 2, 0, 3]
+    for seed in range(3):
+        scene, boxes = _scene_of([catalog[f"SKU-RED-{index}"] for index in order], jitter=0.08, seed=seed)
+        matches = matcher.identify(_glare(scene, 0.45).filter(ImageFilter.GaussianBlur(0.8)), boxes)
+        assert [match.sku_id for match in matches] == [f"SKU-RED-{index}" for index in order]
+
+
+def test_a_large_catalog_is_shortlisted_without_losing_the_right_sku() -> None:
+    """Brand families of three siblings each: the coarse shortlist must keep a family together."""
+    bases = [(200, 30, 30), (30, 60, 200), (0, 150, 60), (240, 200, 0), (120, 40, 160), (20, 20, 20),
+             (0, 170, 190), (235, 120, 160)]
+    bands = [(250, 250, 250), (240, 120, 0), (40, 200, 240)]
+    catalog = {f"SKU-{brand}-{flavour}": packshot(base, band, (0, 0, 0))
+               for brand, base in enumerate(bases) for flavour, band in enumerate(bands)}
+    names = list(catalog)
+    assert len(names) > 2 * SHORTLIST_SIZE
+    matcher = PackshotMatcher(names, list(catalog.values()))
+    picked = [5, 17, 0, 23, 9, 13]
+    scene, boxes = _scene_of([catalog[names[index]] for index in picked], jitter=0.05, seed=4)
+    table = matcher.scores(scene, boxes)
+    assert table.shape == (len(picked), len(names))
+    assert [names[index] for index in table.argmax(axis=1)] == [names[index] for index in picked]
+    matches = matcher.identify(scene, boxes)
+    assert [match.sku_id for match in matches] == [names[index] for index in picked]
+    assert all(match.score == pytest.approx(float(row.max()), abs=1e-6) for match, row in zip(matches, table))
+    assert (np.sort(table, axis=1)[:, -1] - np.sort(table, axis=1)[:, -2] > 0.05).all()
+
+
+def test_boxes_reaching_past_the_photo_edge_are_still_matched() -> None:
+    scene = Image.new("RGB", (200, 160), (120, 120, 110))
+    face = CATALOG["SKU-BLUE-LEMON"].resize((50, 110), Image.Resampling.LANCZOS)
+    scene.paste(face, (0, 50))
+    scene.paste(CATALOG["SKU-RED-LIME"].resize((50, 110), Image.Resampling.LANCZOS), (150, 50))
+    boxes = [ProductBox(-4.0, 46.0, 52.0, 165.0, row=1, confidence=1.0),
+             ProductBox(147.0, 52.0, 203.0, 160.0, row=1, confidence=1.0)]
+    matcher = PackshotMatcher(list(CATALOG), list(CATALOG.values()))
+    assert [match.sku_id for match in matcher.identify(scene, boxes)] == ["SKU-BLUE-LEMON", "SKU-RED-LIME"]
+
+
+def test_a_catalog_that_cannot_be_matched_is_refused_with_a_reason() -> None:
+    face = CATALOG["SKU-RED-LEMON"]
+    with pytest.raises(PackshotError, match="duplicate"):
+        PackshotMatcher(["SKU-1", "SKU-1"], [face, face])
+    with pytest.raises(PackshotError, match="2 SKU ids for 1 packshots"):
+        PackshotMatcher(["SKU-1", "SKU-2"], [face])
+    with pytest.raises(PackshotError, match="empty"):
+        PackshotMatcher([], [])
