@@ -1,306 +1,414 @@
-"""Classical (model-free) shelf detector: shelf rows from long horizontal structures, facings from
-vertical boundaries and background gaps along each row.
+"""Classical (model-free) shelf detector.
 
-It is the fallback when no trained model is available, so it leans only on what every shelf photo
-has: boards that cross the bay, products standing on them, a back panel showing in gaps and above the
-products, and neighbouring facings separated by a thin gap or a strong vertical edge. Sizes are
-reasoned in millimetres through the bay width the fixture type implies, so the same rules hold at any
-resolution and zoom.
+It leans only on what every shelf photo has: shelf boards are long, near-horizontal edges that cross the whole
+bay; products stand on them; the back panel (or a freezer's interior) shows above and between products and is
+smooth and of one colour; neighbouring facings of one SKU repeat side by side. Sizes are reasoned as fractions of
+the bay's width, so the same rules hold at any resolution and zoom.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from shelf_assets.vision.shelf_lines import Line, box_filter_1d, find_lines
 from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow
 
 NOMINAL_BAY_WIDTH_MM = {"gondola": 1000.0, "freezer": 800.0, "endcap": 1200.0}
-_DEFAULT_BAY_WIDTH_MM = 1000.0
+MIN_FACING_MM = 40.0
+MAX_FACING_MM = 175.0
+MIN_PRODUCT_MM = 45.0
 
-_BOARD_GROUP_MM = 50.0
-_BOARD_COVERAGE = 0.6
-_MIN_BAND_MM = 85.0
-_MIN_FACING_MM = 38.0
-_MAX_FACING_MM = 170.0
-_MIN_PRODUCT_HEIGHT_MM = 50.0
-_MAX_INNER_GAP_MM = 25.0
-_MIN_BACKGROUND_DISTANCE = 0.05
-_MAX_BACKGROUND_DISTANCE = 0.18
-_PANEL_SPREAD_FACTOR = 3.0
-_BACKGROUND_WINDOW_MM = 160.0
-_OCCUPIED = 0.45
-_ROW_OCCUPANCY_SHARE = 0.3
-_NEW_FACING_COST = 0.6
+_ANGLES = np.deg2rad(np.arange(-6.0, 6.01, 0.5))
+_LOCAL_ANGLES = np.deg2rad(np.arange(-2.5, 2.51, 0.5))
+_PANEL_LEVELS = 12
+_CHROMA_TOLERANCE = 0.12
+_DARK = 0.12
+_SHADOW = 0.45
+_LIT_TOLERANCE = 0.12
+_BOARD_MM = 45.0
+_LINE_COVERAGE = 0.7
+_MIN_PANEL_SHARE = 0.25
+_BOARD_UNIFORMITY = 0.5
+_BOARD_SPAN = 0.8
+_BRIDGE_SHARE = 1 / 60
+_EDGE_QUANTILE = 0.93
+_LINE_MIN_SHARE = 0.55
+_BOARD_MERGE_SHARE = 0.045
+_OCCUPIED = 0.5
 
 
 @dataclass(frozen=True)
-class _Board:
-    """Lines close together that form one shelf front; products stand on `top`."""
+class _Line:
+    """A straight edge y = y_mid + slope·(x − x_mid) running from column x0 to x1."""
 
-    top: Line
-    bottom: Line
-    x_left: float
-    x_right: float
-    longest: float
+    y_mid: float
+    slope: float
+    x_mid: float
+    x0: int
+    x1: int
 
-
-def _as_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.float32) / 255.0
-    gray = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return rgb, gray
-
-
-def _group_boards(lines: list[Line], px_per_mm: float) -> list[_Board]:
-    """Merge lines that are one board apart (top edge, price strip, bottom edge) into boards."""
-    ordered = sorted(lines, key=lambda line: line.offset)
-    boards: list[list[Line]] = []
-    for line in ordered:
-        if boards and line.offset - boards[-1][-1].offset <= _BOARD_GROUP_MM * px_per_mm:
-            boards[-1].append(line)
-        else:
-            boards.append([line])
-    return [
-        _Board(
-            top=group[0],
-            bottom=group[-1],
-            x_left=min(line.x_left for line in group),
-            x_right=max(line.x_right for line in group),
-            longest=max(line.length for line in group),
-        )
-        for group in boards
-    ]
-
-
-def _rectified_band(rgb: np.ndarray, top: Line, bottom: Line, x_left: int, x_right: int) -> tuple[np.ndarray, np.ndarray]:
-    """Band above `bottom`, each column shifted so the standing line is the last row.
-
-    Returns (band, bottom_y) where band is (band_height, columns, 3) and bottom_y the standing line's
-    y per column: a tilted shelf becomes a horizontal strip without resampling whole images.
-    """
-    columns = np.arange(x_left, x_right)
-    bottom_y = np.asarray(bottom.y_at(columns))
-    top_y = np.asarray(top.y_at(columns))
-    band_height = int(max(4, round(float(np.median(bottom_y - top_y)))))
-    rows = np.round(bottom_y)[None, :] - band_height + np.arange(band_height)[:, None]
-    rows = np.clip(rows, 0, rgb.shape[0] - 1).astype(np.int64)
-    return rgb[rows, columns[None, :]], bottom_y
-
-
-def _background_colour(band: np.ndarray, window: int) -> np.ndarray:
-    """Back panel colour per column, (columns, 3).
-
-    Products are shorter than the shelf gap, so the upper half of the band is mostly panel; a running
-    median along the shelf bridges products that reach high and follows light falling off across the
-    bay.
-    """
-    per_column = np.median(band[: max(2, band.shape[0] // 2)], axis=0)
-    window = max(1, min(window, per_column.shape[0]))
-    padded = np.pad(per_column, ((window // 2, window - 1 - window // 2), (0, 0)), mode="edge")
-    windows = np.lib.stride_tricks.sliding_window_view(padded, window, axis=0)
-    return np.median(windows, axis=2)
-
-
-def _foreground(band: np.ndarray, px_per_mm: float) -> np.ndarray:
-    """Pixels that are not back panel: far from the panel colour of their column.
-
-    "Far" is measured against the panel's own spread (noise, pegboard holes, slats, glare falling
-    off) in the upper half of the band, so a clean panel lets pale packs stand out and a busy one
-    does not turn into products.
-    """
-    background = _background_colour(band, int(round(_BACKGROUND_WINDOW_MM * px_per_mm)))
-    distance = np.sqrt(((band - background[None, :, :]) ** 2).sum(axis=2)) / np.sqrt(3.0)
-    panel_spread = float(np.percentile(distance[: max(1, band.shape[0] // 2)], 60))
-    threshold = float(np.clip(_PANEL_SPREAD_FACTOR * panel_spread + 0.03, _MIN_BACKGROUND_DISTANCE, _MAX_BACKGROUND_DISTANCE))
-    return distance > threshold
-
-
-def _occupancy(foreground: np.ndarray) -> float:
-    """Share of the band's lower half that differs from its back panel: products stand there, a
-    ceiling or an empty header does not."""
-    return float(foreground[foreground.shape[0] // 2 :].mean())
-
-
-def _facing_period(evidence: np.ndarray, min_width: int, max_width: int) -> tuple[float, float]:
-    """Dominant spacing of boundaries in a run (same-SKU facings repeat) and how clear it is (0..1)."""
-    centred = evidence - evidence.mean()
-    if len(centred) < 2 * min_width or not centred.any():
-        return 0.0, 0.0
-    spectrum = np.fft.rfft(centred, n=2 * len(centred))
-    autocorrelation = np.fft.irfft(spectrum * np.conj(spectrum))[: len(centred)]
-    autocorrelation /= max(autocorrelation[0], 1e-9)
-    upper = min(max_width, len(centred) - 1)
-    if upper <= min_width:
-        return 0.0, 0.0
-    lag = int(np.argmax(autocorrelation[min_width:upper + 1])) + min_width
-    return float(lag), float(max(autocorrelation[lag], 0.0))
-
-
-def _split_run(evidence: np.ndarray, min_width: int, max_width: int) -> list[tuple[int, int]]:
-    """Cut a run of occupied columns into facings.
-
-    Dynamic programming over cut positions: each cut earns the boundary evidence at its column, each
-    facing costs a constant, widths stay within product limits, and when the run is periodic (a row
-    of identical facings) widths far from the period cost extra.
-    """
-    length = len(evidence)
-    if length <= max_width and length < 2 * min_width:
-        return [(0, length)]
-    period, clarity = _facing_period(evidence, min_width, max_width)
-    best = np.full(length + 1, -np.inf)
-    previous = np.zeros(length + 1, dtype=np.int64)
-    best[0] = 0.0
-    widths_all = np.arange(length + 1)
-    for end in range(min_width, length + 1):
-        starts = np.arange(max(0, end - max_width), end - min_width + 1)
-        if len(starts) == 0:
-            continue
-        gain = evidence[end - 1] if end < length else 0.0
-        widths = widths_all[end - starts]
-        cost = _NEW_FACING_COST
-        if period > 0:
-            cost = cost + clarity * 0.6 * np.abs(widths - period) / period
-        candidates = best[starts] + gain - cost
-        pick = int(np.argmax(candidates))
-        best[end] = candidates[pick]
-        previous[end] = starts[pick]
-    if not np.isfinite(best[length]):
-        return [(0, length)]
-    cuts = []
-    end = length
-    while end > 0:
-        start = int(previous[end])
-        cuts.append((start, end))
-        end = start
-    return cuts[::-1]
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate([[False], mask, [False]])
-    changes = np.flatnonzero(padded[1:] != padded[:-1])
-    return [(int(changes[i]), int(changes[i + 1])) for i in range(0, len(changes), 2)]
-
-
-def _product_top(row_share: np.ndarray, max_gap: int) -> int:
-    """Top row of the product standing at the bottom of the band.
-
-    Climb from the standing line through rows that differ from the back panel, stepping over short
-    panel-coloured stretches (a pale label or emblem on the pack), and stop at the first long one.
-    """
-    occupied = np.flatnonzero(row_share[::-1] >= 0.5)
-    occupied = occupied[occupied < row_share.shape[0]]
-    if not len(occupied) or occupied[0] > max_gap:
-        return row_share.shape[0]
-    jumps = np.flatnonzero(np.diff(occupied) > max_gap)
-    highest_from_bottom = occupied[jumps[0]] if len(jumps) else occupied[-1]
-    return int(row_share.shape[0] - 1 - highest_from_bottom)
-
-
-def _segment_band(band: np.ndarray, foreground: np.ndarray, px_per_mm: float) -> list[tuple[int, int, int, float]]:
-    """Facings of one rectified band: (column_start, column_end, top_row, confidence) each."""
-    height, width = band.shape[:2]
-    lower = slice(height // 2, max(height // 2 + 1, height - 2))
-    occupancy = box_filter_1d(foreground[lower].mean(axis=0).astype(np.float32), 3, axis=0)
-    gray = band.mean(axis=2)
-    vertical_edges = np.zeros(width, dtype=np.float32)
-    vertical_edges[1:-1] = np.abs(gray[lower, 2:] - gray[lower, :-2]).mean(axis=0)
-    min_width = max(3, int(round(_MIN_FACING_MM * px_per_mm)))
-    max_width = max(min_width + 2, int(round(_MAX_FACING_MM * px_per_mm)))
-    min_height = _MIN_PRODUCT_HEIGHT_MM * px_per_mm
-    top_smoothing = max(3, int(round(6.0 * px_per_mm)) | 1)
-    max_gap = max(2, int(round(_MAX_INNER_GAP_MM * px_per_mm)))
-    facings = []
-    for start, end in _runs(occupancy > _OCCUPIED):
-        if end - start < 0.7 * min_width:
-            continue
-        edges = vertical_edges[start:end]
-        scale = float(np.percentile(edges, 90)) + 1e-6
-        evidence = np.clip(edges / scale, 0, 1) * 0.4 + np.clip(1.0 - occupancy[start:end], 0, 1) * 1.2
-        for cut_start, cut_end in _split_run(evidence, min_width, max_width):
-            column_start, column_end = start + cut_start, start + cut_end
-            column_share = box_filter_1d(
-                foreground[:, column_start:column_end].mean(axis=1).astype(np.float32), top_smoothing, axis=0
-            )
-            top_row = _product_top(column_share, max_gap)
-            if height - top_row < min_height:
-                continue
-            inside = float(foreground[top_row:, column_start:column_end].mean())
-            boundary = float(np.mean([evidence[max(cut_start - 1, 0)], evidence[min(cut_end, len(evidence) - 1)]]))
-            width_fit = 1.0 - min(1.0, abs(np.log((column_end - column_start) / (0.5 * (min_width + max_width)))) / 1.5)
-            confidence = float(np.clip(0.5 * inside + 0.3 * min(boundary, 1.0) + 0.2 * width_fit, 0.0, 1.0))
-            facings.append((column_start, column_end, top_row, confidence))
-    return facings
-
-
-def _shelf_bands(rgb: np.ndarray, boards: list[_Board], px_per_mm: float, width: int) -> list[tuple]:
-    """Product bands between consecutive boards, each standing on the lower board.
-
-    A band with nothing standing in it means its lower "board" was no shelf (the tops of a row of
-    equally tall products, a stripe of the back panel): that line is dropped and the bands re-cut.
-    """
-    boards = list(boards)
-    while True:
-        candidates = []
-        for above_board, board in zip(boards, boards[1:]):
-            above = above_board.bottom
-            if board.top.offset - above.y_at(board.top.centre_x) < _MIN_BAND_MM * px_per_mm:
-                continue
-            x_left = int(max(0, round(board.x_left)))
-            x_right = int(min(width, round(board.x_right)))
-            band, bottom_y = _rectified_band(rgb, above, board.top, x_left, x_right)
-            foreground = _foreground(band, px_per_mm)
-            candidates.append((board, x_left, x_right, band, foreground, bottom_y, _occupancy(foreground)))
-        if not candidates:
-            return []
-        strongest = max(candidate[-1] for candidate in candidates)
-        empty = [candidate[0] for candidate in candidates if candidate[-1] < _ROW_OCCUPANCY_SHARE * strongest]
-        droppable = [board for board in empty if board is not boards[-1]]
-        if not droppable:
-            return [candidate for candidate in candidates if candidate[-1] >= _ROW_OCCUPANCY_SHARE * strongest]
-        boards.remove(droppable[0])
+    def at(self, x):
+        return self.y_mid + self.slope * (np.asarray(x, dtype=np.float32) - self.x_mid)
 
 
 def detect_classical(image: Image.Image, fixture_type: str) -> BayDetection:
-    """Shelf rows and product facings of one normalised working image."""
-    rgb, gray = _as_arrays(image)
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.float32) / 255.0
+    gray = _gray(rgb)
+    lines = _long_lines(gray, _dominant_angle(gray))
+    if len(lines) < 2:
+        return BayDetection()
+    x_left = int(np.median([line.x0 for line in lines]))
+    x_right = int(np.median([line.x1 for line in lines]))
+    px_per_mm = max(x_right - x_left, 1) / NOMINAL_BAY_WIDTH_MM.get(fixture_type, 1000.0)
+    panel = _panel_colour(rgb, lines, x_left, x_right)
+    rows: list[ShelfRow] = []
+    products: list[ProductBox] = []
+    for top_line, base_line, background in _bands(rgb, lines, panel, x_left, x_right, px_per_mm):
+        found = _facings_in_band(rgb, background, top_line, base_line, x_left, x_right, px_per_mm)
+        if not found:
+            continue
+        row_number = len(rows) + 1
+        centre = (x_left + x_right) / 2
+        rows.append(ShelfRow(row_number, top_line.at(centre), base_line.at(centre), float(x_left), float(x_right)))
+        products.extend(ProductBox(x0, y0, x1, y1, row_number, confidence) for x0, y0, x1, y1, confidence in found)
+    return BayDetection(rows=rows, products=products, detector="classical")
+
+
+def _gray(rgb: np.ndarray) -> np.ndarray:
+    return rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def _vertical_gradient(values: np.ndarray) -> np.ndarray:
+    gradient = np.zeros_like(values)
+    gradient[1:-1] = np.abs(values[2:] - values[:-2])
+    return gradient
+
+
+def _dominant_angle(gray: np.ndarray) -> float:
+    """The shelf tilt: the shear that makes strong horizontal edges project onto the sharpest row profile."""
+    edges = _vertical_gradient(gray)
+    threshold = np.quantile(edges, 0.97)
+    ys, xs = np.nonzero(edges > max(threshold, 0.04))
+    if len(ys) < 100:
+        return 0.0
+    weights = edges[ys, xs]
+    centre_x = gray.shape[1] / 2
+    best_angle, best_score = 0.0, -1.0
+    for angle in _ANGLES:
+        projected = np.round(ys - (xs - centre_x) * math.tan(angle)).astype(int)
+        projected -= projected.min()
+        profile = np.bincount(projected, weights=weights)
+        score = float(np.sum(profile**2))
+        if score > best_score:
+            best_angle, best_score = float(angle), score
+    return best_angle
+
+
+def _long_lines(gray: np.ndarray, angle: float) -> list[_Line]:
+    """Straight horizontal edges running unbroken across much of the image: shelf fronts, rails, panel seams.
+
+    Each line gets its own slope (searched around the dominant angle), since perspective makes the shelves
+    of one photo converge.
+    """
     height, width = gray.shape
-    found = find_lines(gray)
-    lines, bay_left, bay_right = found.lines, found.x_left, found.x_right
-    bay_width_mm = NOMINAL_BAY_WIDTH_MM.get(fixture_type, _DEFAULT_BAY_WIDTH_MM)
-    px_per_mm = max(bay_right - bay_left, 0.3 * width) / bay_width_mm
-    boards = [
-        board
-        for board in _group_boards(lines, px_per_mm)
-        if board.longest >= _BOARD_COVERAGE * (bay_right - bay_left)
+    edges = _vertical_gradient(gray)
+    strong = edges > max(float(np.quantile(edges, _EDGE_QUANTILE)), 0.05)
+    strong[1:-1] |= strong[:-2] & strong[2:]
+    x_mid = width / 2
+    columns = np.arange(width)
+    rows = np.arange(height)[:, None]
+    best_length = np.zeros(height, dtype=np.int32)
+    best_end = np.zeros(height, dtype=np.int32)
+    best_slope = np.zeros(height, dtype=np.float32)
+    bridge = max(3, int(width * _BRIDGE_SHARE))
+    for slope in np.tan(angle + _LOCAL_ANGLES):
+        offsets = np.round((columns - x_mid) * slope).astype(np.int32)
+        sheared = strong[np.clip(rows + offsets[None, :], 0, height - 1), columns[None, :]]
+        sheared = sheared | np.roll(sheared, 1, axis=0) | np.roll(sheared, -1, axis=0)
+        closed = _close_runs(sheared, bridge)
+        last_break = np.maximum.accumulate(np.where(closed, -1, columns[None, :]), axis=1)
+        run = columns[None, :] - last_break
+        end = run.argmax(axis=1)
+        length = run.max(axis=1)
+        covered = np.cumsum(sheared, axis=1)
+        start = np.maximum(end - length, 0)
+        coverage = (covered[np.arange(height), end] - covered[np.arange(height), start]) / np.maximum(length, 1)
+        length = np.where(coverage >= _LINE_COVERAGE, length, 0)
+        better = length > best_length
+        best_length[better] = length[better]
+        best_end[better] = end[better]
+        best_slope[better] = slope
+    minimum = _LINE_MIN_SHARE * 0.45 * width
+    lines: list[_Line] = []
+    for y in np.flatnonzero(best_length >= minimum):
+        if y < 2 or y > height - 3:
+            continue
+        if lines and y - lines[-1].y_mid <= 2:
+            if best_length[y] > lines[-1].x1 - lines[-1].x0:
+                lines[-1] = _Line(float(y), float(best_slope[y]), x_mid, int(best_end[y] - best_length[y] + 1), int(best_end[y] + 1))
+            continue
+        lines.append(_Line(float(y), float(best_slope[y]), x_mid, int(best_end[y] - best_length[y] + 1), int(best_end[y] + 1)))
+    inside = [line for line in lines if line.x0 > 2 and line.x1 < width - 3]
+    if not inside:
+        return []
+    longest = max(line.x1 - line.x0 for line in inside)
+    long_ones = [line for line in inside if line.x1 - line.x0 >= 0.6 * longest]
+    x_left = float(np.median([line.x0 for line in long_ones]))
+    x_right = float(np.median([line.x1 for line in long_ones]))
+    return [line for line in inside
+            if min(line.x1, x_right) - max(line.x0, x_left) >= _BOARD_SPAN * (x_right - x_left)]
+
+
+def _close_runs(mask: np.ndarray, gap: int) -> np.ndarray:
+    """Bridge gaps of up to `gap` columns in every row (labels and small breaks do not cut a board)."""
+    columns = np.arange(mask.shape[1])
+    left = np.maximum.accumulate(np.where(mask, columns, -10**6), axis=1)
+    right = np.minimum.accumulate(np.where(mask, columns, 10**6)[:, ::-1], axis=1)[:, ::-1]
+    return (columns - left <= gap) & (right - columns <= gap)
+
+
+def _longest_run(row: np.ndarray) -> tuple[int, int]:
+    padded = np.concatenate([[0], row.astype(np.int8), [0]])
+    changes = np.flatnonzero(np.diff(padded))
+    if len(changes) == 0:
+        return 0, 0
+    starts, ends = changes[::2], changes[1::2]
+    best = int(np.argmax(ends - starts))
+    return int(starts[best]), int(ends[best])
+
+
+def _panel_colour(rgb: np.ndarray, lines: list[_Line], x0: int, x1: int) -> np.ndarray:
+    """The back panel's (or freezer interior's) colour: the most common colour inside the fixture."""
+    top = int(max(0, min(line.at(x0) for line in lines).min()))
+    bottom = int(min(rgb.shape[0], max(line.at(x1) for line in lines).max()))
+    region = rgb[top:bottom:2, x0:x1:2].reshape(-1, 3)
+    if len(region) == 0:
+        return np.median(rgb.reshape(-1, 3), axis=0)
+    quantised = np.minimum((region * _PANEL_LEVELS).astype(np.int32), _PANEL_LEVELS - 1)
+    codes = (quantised[:, 0] * _PANEL_LEVELS + quantised[:, 1]) * _PANEL_LEVELS + quantised[:, 2]
+    mode = np.bincount(codes).argmax()
+    return np.median(region[codes == mode], axis=0)
+
+
+def _looks_like_panel(pixels: np.ndarray, panel: np.ndarray) -> np.ndarray:
+    """Panel-coloured pixels, shadowed or lit: same chromaticity and not far off in brightness.
+
+    Shelves cast shadows on the panel below them, so a darker pixel of the panel's hue is panel; a lighter one
+    must also be close in colour, since nothing explains a brighter panel but glare.
+    Near-black pixels have no reliable chromaticity and count as panel only when the panel itself is dark.
+    """
+    brightness = pixels.mean(axis=-1)
+    panel_brightness = float(panel.mean())
+    chroma = pixels / (brightness[..., None] + 0.02)
+    panel_chroma = panel / (panel_brightness + 0.02)
+    similar_hue = np.abs(chroma - panel_chroma).max(axis=-1) < _CHROMA_TOLERANCE
+    shadowed = (brightness > _SHADOW * panel_brightness) & (brightness <= panel_brightness)
+    lit = (brightness > panel_brightness) & (np.abs(pixels - panel).max(axis=-1) < _LIT_TOLERANCE)
+    plausible_light = shadowed | lit
+    both_dark = (brightness < _DARK) & (panel_brightness < 1.5 * _DARK)
+    return (similar_hue & plausible_light) | both_dark
+
+
+def _panel_share(rgb: np.ndarray, line: _Line, panel: np.ndarray, offsets: range, x0: int, x1: int) -> float:
+    """Share of the columns whose pixels a few rows from the line look like the panel."""
+    columns = np.arange(x0, x1)
+    shares = []
+    for offset in offsets:
+        ys = np.clip(np.round(line.at(columns) + offset).astype(np.int32), 0, rgb.shape[0] - 1)
+        shares.append(_looks_like_panel(rgb[ys, columns], panel))
+    return float(np.mean(shares))
+
+
+def _bands(rgb: np.ndarray, lines: list[_Line], panel: np.ndarray, x0: int, x1: int, px_per_mm: float):
+    """(top, base, background colour) of each product row.
+
+    Lines with panel on both sides are seams of the back panel and ignored; the others are grouped into boards
+    (front edge, price strip, underside). Products stand on a board's first line and reach up to the previous
+    board's last line. Every real row shows the same back panel (or freezer interior) above its products, so a
+    candidate whose dominant upper colour differs from the bay's — a header sign, the base, the floor — is dropped.
+    """
+    ordered = sorted(lines, key=lambda line: line.y_mid)
+    structural = [
+        line for line in ordered
+        if _same_on_both_sides(rgb, line, x0, x1) < 0.6 and _uniform_below(rgb, line, x0, x1) >= _BOARD_UNIFORMITY
     ]
-    candidates = _shelf_bands(rgb, boards, px_per_mm, width)
-    detection = BayDetection(detector="classical")
-    for board, x_left, x_right, band, foreground, bottom_y, _ in candidates:
-        row_number = len(detection.rows) + 1
-        band_height = band.shape[0]
-        centre = (x_left + x_right) / 2.0
-        detection.rows.append(
-            ShelfRow(
-                row=row_number,
-                y_top=float(board.top.y_at(centre) - band_height),
-                y_bottom=float(board.top.y_at(centre)),
-                x_left=float(x_left),
-                x_right=float(x_right),
-            )
-        )
-        for column_start, column_end, top_row, confidence in _segment_band(band, foreground, px_per_mm):
-            stand = bottom_y[column_start:column_end]
-            detection.products.append(
-                ProductBox(
-                    x0=float(x_left + column_start),
-                    y0=float(max(0.0, stand.min() - (band_height - top_row))),
-                    x1=float(x_left + column_end),
-                    y1=float(min(height, stand.max())),
-                    row=row_number,
-                    confidence=confidence,
-                )
-            )
-    return detection
+    boards: list[list[_Line]] = []
+    for line in structural:
+        if boards and line.y_mid - boards[-1][-1].y_mid <= _BOARD_MM * px_per_mm:
+            boards[-1].append(line)
+        else:
+            boards.append([line])
+    candidates = []
+    for previous, board in zip(boards, boards[1:]):
+        top, base = previous[-1], board[0]
+        depth = base.y_mid - top.y_mid
+        if depth < MIN_PRODUCT_MM * px_per_mm:
+            continue
+        upper = rgb[int(top.y_mid + 0.08 * depth):int(top.y_mid + 0.45 * depth), x0:x1]
+        colour, share = _dominant_colour(upper)
+        candidates.append((top, base, colour, share))
+    if not candidates:
+        return []
+    weights = np.array([share for *_, share in candidates])
+    agreement = [
+        sum(weight for (_, _, other, _), weight in zip(candidates, weights)
+            if _looks_like_panel(other[None, :], colour)[0])
+        for _, _, colour, _ in candidates
+    ]
+    bay_background = candidates[int(np.argmax(agreement))][2]
+    return [(top, base, colour) for top, base, colour, share in candidates
+            if share >= _MIN_PANEL_SHARE and _looks_like_panel(colour[None, :], bay_background)[0]]
+
+
+def _same_on_both_sides(rgb: np.ndarray, line: _Line, x0: int, x1: int) -> float:
+    """Share of columns where the line separates nothing: a seam or slat of the panel, not a shelf edge."""
+    columns = np.arange(x0, x1)
+    centre = line.at(columns)
+    above = rgb[np.clip(np.round(centre - 4).astype(np.int32), 0, rgb.shape[0] - 1), columns]
+    below = rgb[np.clip(np.round(centre + 4).astype(np.int32), 0, rgb.shape[0] - 1), columns]
+    return float((np.abs(above - below).max(axis=1) < 0.1).mean())
+
+
+def _uniform_below(rgb: np.ndarray, line: _Line, x0: int, x1: int) -> float:
+    """How uniform the strip just below a line is along x: high for a board's front, low under product tops."""
+    columns = np.arange(x0, x1)
+    ys = np.clip(np.round(line.at(columns)[None, :] + np.arange(2, 6)[:, None]).astype(np.int32), 0, rgb.shape[0] - 1)
+    return _dominant_colour(rgb[ys, columns[None, :]])[1]
+
+
+def _dominant_colour(pixels: np.ndarray) -> tuple[np.ndarray, float]:
+    """The most common colour of a region (coarsely quantised) and the share of pixels that have it."""
+    flat = pixels[::2, ::2].reshape(-1, 3)
+    if len(flat) == 0:
+        return np.zeros(3, np.float32), 0.0
+    quantised = np.minimum((flat * _PANEL_LEVELS).astype(np.int32), _PANEL_LEVELS - 1)
+    codes = (quantised[:, 0] * _PANEL_LEVELS + quantised[:, 1]) * _PANEL_LEVELS + quantised[:, 2]
+    mode = np.bincount(codes).argmax()
+    colour = np.median(flat[codes == mode], axis=0)
+    return colour, float(_looks_like_panel(flat, colour).mean())
+
+
+def _facings_in_band(
+    rgb: np.ndarray, panel: np.ndarray, top_line: _Line, base_line: _Line, x_left: int, x_right: int, px_per_mm: float,
+) -> list[tuple[float, float, float, float, float]]:
+    columns = np.arange(x_left, x_right)
+    base = base_line.at(columns)
+    height = int(round(float(np.median(base - top_line.at(columns))))) - 2
+    if height < MIN_PRODUCT_MM * px_per_mm or len(columns) == 0:
+        return []
+    ys = np.clip(np.round(base[None, :] - 1 - np.arange(height, 0, -1)[:, None]).astype(np.int32), 0, rgb.shape[0] - 1)
+    band = rgb[ys, columns[None, :]]
+    product = ~_looks_like_panel(band, panel)
+    distance = np.abs(band - panel).max(axis=2)
+    occupancy = np.maximum(product[int(height * 0.6):].mean(axis=0), product[int(height * 0.3):].mean(axis=0))
+    min_width = MIN_FACING_MM * px_per_mm
+    results = []
+    for start, end in _runs(occupancy > _OCCUPIED):
+        if end - start < 0.6 * min_width:
+            continue
+        for f0, f1 in _split_facings(band[:, start:end], product[:, start:end], px_per_mm):
+            top, bottom = _product_extent(product[:, start + f0:start + f1])
+            if bottom - top < MIN_PRODUCT_MM * px_per_mm * 0.8:
+                continue
+            fill = float(product[top:bottom, start + f0:start + f1].mean())
+            contrast = float(np.clip(distance[top:bottom, start + f0:start + f1].mean() / 0.35, 0, 1))
+            width_mm = (f1 - f0) / px_per_mm
+            plausible = 1.0 if MIN_FACING_MM <= width_mm <= MAX_FACING_MM else 0.4
+            confidence = float(np.clip(0.55 * fill + 0.25 * contrast + 0.2 * plausible, 0, 1))
+            facing_base = base[start + f0:start + f1] - 1 - height
+            y1 = float(facing_base.max()) + bottom
+            y0 = float(facing_base.min()) + top
+            results.append((float(x_left + start + f0), y0, float(x_left + start + f1), y1, confidence))
+    return results
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[0], mask.astype(np.int8), [0]])
+    changes = np.flatnonzero(np.diff(padded))
+    return list(zip(changes[::2].tolist(), changes[1::2].tolist()))
+
+
+def _product_extent(product: np.ndarray) -> tuple[int, int]:
+    """(top, bottom) rows of the product standing in these columns: its lowest rows must lie near the base
+    (a board lip or price strip may sit between), and it reaches up until the columns stop being product."""
+    rows = product.mean(axis=1) > 0.5
+    height = len(rows)
+    near_base = np.flatnonzero(rows[int(height * 0.8):])
+    if len(near_base) == 0:
+        return height, height
+    bottom = int(height * 0.8) + int(near_base[-1]) + 1
+    top, misses = bottom, 0
+    for y in range(bottom - 1, -1, -1):
+        if rows[y]:
+            top, misses = y, 0
+        else:
+            misses += 1
+            if misses > max(2, height // 40):
+                break
+    return top, bottom
+
+
+def _split_facings(band: np.ndarray, product: np.ndarray, px_per_mm: float) -> list[tuple[int, int]]:
+    """Split a run of product columns into facings: at height steps and colour changes, then by repetition."""
+    width = band.shape[1]
+    min_width, max_width = MIN_FACING_MM * px_per_mm, MAX_FACING_MM * px_per_mm
+    tops = np.array([_column_top(product[:, x]) for x in range(width)], dtype=np.float32)
+    signature = _column_signature(band, product)
+    cuts = [0]
+    height = band.shape[0]
+    for x in range(int(min_width * 0.8), width - int(min_width * 0.8)):
+        left = slice(max(0, x - 4), x - 1)
+        right = slice(x + 1, min(width, x + 4))
+        step = abs(float(np.median(tops[left])) - float(np.median(tops[right])))
+        if step > 0.06 * height and x - cuts[-1] >= min_width * 0.8:
+            cuts.append(x)
+    cuts.append(width)
+    facings = []
+    for a, b in zip(cuts, cuts[1:]):
+        facings.extend((a + f0, a + f1) for f0, f1 in _repeating(signature[a:b], min_width, max_width))
+    return facings
+
+
+def _column_top(column: np.ndarray) -> int:
+    hits = np.flatnonzero(column)
+    return int(hits[0]) if len(hits) else len(column)
+
+
+def _column_signature(band: np.ndarray, product: np.ndarray) -> np.ndarray:
+    """Per column: mean colour in 6 vertical slices of the band's lower part, so facings of one SKU repeat."""
+    height = band.shape[0]
+    lower = band[int(height * 0.35):]
+    slices = np.array_split(lower, 6, axis=0)
+    return np.concatenate([piece.mean(axis=0) for piece in slices], axis=1)
+
+
+def _repeating(signature: np.ndarray, min_width: float, max_width: float) -> list[tuple[int, int]]:
+    """Split a run into k equal facings when its columns repeat: the first clear autocorrelation peak is the
+    facing width. Without one, a run wider than any facing is cut into the fewest plausible pieces."""
+    width = len(signature)
+    k = 1
+    if width >= 1.6 * min_width:
+        centred = signature - signature.mean(axis=0)
+        lags = np.arange(1, int(width - 0.5 * min_width))
+        correlation = np.array([_correlation(centred[:-lag], centred[lag:]) for lag in lags])
+        for index in range(1, len(lags) - 1):
+            lag = lags[index]
+            if lag < 0.85 * min_width or lag > max_width:
+                continue
+            peak = correlation[index]
+            if peak >= correlation[index - 1] and peak >= correlation[index + 1] and peak >= 0.5 \
+                    and correlation[:index].min() <= peak - 0.25:
+                k = max(1, int(round(width / lag)))
+                break
+        else:
+            k = max(1, int(math.ceil(width / max_width)))
+    edges = np.linspace(0, width, k + 1).round().astype(int)
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a * b).sum()) / (float(np.sqrt((a**2).sum() * (b**2).sum())) + 1e-6)
+

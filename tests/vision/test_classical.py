@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from shelf_assets.vision.classical import detect_classical
 from tests.vision.drawing import iou, shelf_photo
@@ -33,3 +33,35 @@ def test_row_numbers_follow_the_shelves_top_to_bottom() -> None:
 def test_blank_photo_has_no_rows() -> None:
     detection = detect_classical(Image.new("RGB", (800, 600), (128, 128, 128)), "gondola")
     assert detection.rows == [] and detection.products == []
+
+
+def _aligned_tops_shelf() -> Image.Image:
+    """Three shelves, each filled edge to edge with equally tall facings: their tops form long lines too."""
+    photo = Image.new("RGB", (900, 700), (90, 85, 80))
+    draw = ImageDraw.Draw(photo)
+    draw.rectangle((60, 20, 840, 680), fill=(205, 205, 200))
+    for shelf in range(3):
+        board_y = 20 + shelf * 213 + 185
+        draw.rectangle((60, board_y, 840, board_y + 28), fill=(150, 150, 155))
+        draw.rectangle((60, board_y + 8, 840, board_y + 24), fill=(240, 240, 240))
+        for index, x in enumerate(range(68, 780, 64)):
+            colour = (40 + 60 * (index % 3), 180 - 50 * (index % 3), 90 + 40 * shelf)
+            draw.rectangle((x, board_y - 120, x + 60, board_y - 1), fill=colour)
+            draw.rectangle((x + 6, board_y - 100, x + 54, board_y - 80), fill=(250, 250, 250))
+    return photo
+
+
+def test_tops_of_equally_tall_products_are_not_taken_for_shelves() -> None:
+    detection = detect_classical(_aligned_tops_shelf(), "gondola")
+    assert len(detection.rows) == 3
+
+
+def test_a_shelf_seen_with_a_shadow_under_each_board_keeps_its_rows() -> None:
+    """Boards shade the panel just below them; the shadow must read as panel, not as a row of products."""
+    photo, facings = shelf_photo(3, boards=3)
+    draw = ImageDraw.Draw(photo)
+    for shelf in range(3):
+        board_bottom = 20 + shelf * ((700 - 60) // 3) + (700 - 60) // 3
+        draw.rectangle((60, board_bottom + 1, 840, board_bottom + 14), fill=(150, 150, 146))
+    detection = detect_classical(photo, "gondola")
+    assert len(detection.rows) == 3
