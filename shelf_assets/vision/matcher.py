@@ -29,6 +29,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
+from shelf_assets.master import find_packshot
 from shelf_assets.vision.types import ProductBox
 
 THUMB_WIDTH = 20
@@ -41,7 +42,6 @@ _CHROMA_WEIGHT = 1.5
 _MEAN_COLOUR_WEIGHT = 0.25
 _ASPECT_PENALTY = 0.15
 _ASPECT_TOLERANCE = 0.15
-_PACKSHOT_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 # Unknown floor, read off jittered truth boxes of three simulated chains (seeds 0/3/5): foreign products'
 # best scores have median 0.30 and 90th percentile 0.44, correctly matched catalog products have 2nd
@@ -117,14 +117,6 @@ def _trim_studio_border(packshot: Image.Image) -> Image.Image:
     return rgb.crop(box)
 
 
-def _find_packshot(packshot_dir: Path, sku_id: str) -> Path | None:
-    for suffix in _PACKSHOT_SUFFIXES:
-        candidate = packshot_dir / f"{sku_id}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _search_grids(image: Image.Image, boxes: Sequence[ProductBox]) -> np.ndarray:
     """(n_boxes, n_scales, 3, H+2s, W+2s) opponent cells around every box at every scale.
 
@@ -185,13 +177,13 @@ class PackshotMatcher:
         packshot_dir = Path(packshot_dir)
         if not packshot_dir.is_dir():
             raise PackshotError(f"packshot folder not found: {packshot_dir}")
-        missing = [sku for sku in sku_ids if _find_packshot(packshot_dir, sku) is None]
+        missing = [sku for sku in sku_ids if find_packshot(packshot_dir, sku) is None]
         if missing:
             shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
             raise PackshotError(f"missing packshot for {len(missing)} SKU(s) in {packshot_dir}: {shown}")
         images = []
         for sku in sku_ids:
-            path = _find_packshot(packshot_dir, sku)
+            path = find_packshot(packshot_dir, sku)
             assert path is not None
             try:
                 with Image.open(path) as opened:
