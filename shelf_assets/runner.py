@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 from dagster import DagsterInstance
 
-from shelf_assets.bucket import PhotoBucket, StoreDay
-from shelf_assets.definitions import build_definitions
 from shelf_assets.assets.store_days import MAX_STORE_DAYS_PER_RUN
+from shelf_assets.bucket import BucketError, PhotoBucket, StoreDay
+from shelf_assets.definitions import build_definitions
 from shelf_assets.jobs import audit_store_day_job, master_data_job
 from shelf_assets.partitions import FIRST_AUDIT_DATE, store_day_key, stores_partitions
 from shelf_assets.settings import DataRoot
@@ -62,11 +62,16 @@ def run_audit(
     if not master_run.success:
         raise AuditError(f"master data in {data.master} could not be loaded:\n{_first_failure(master_run)}")
 
-    listing = PhotoBucket(data.bucket_url).scan()
+    try:
+        listing = PhotoBucket(data.bucket_url).scan()
+    except BucketError as error:
+        raise AuditError(str(error)) from None
     outcome = AuditOutcome(ignored=list(listing.ignored))
+    latest = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
     for store_day in listing.store_days:
-        if store_day.date < FIRST_AUDIT_DATE:
-            outcome.ignored.append(f"{store_day.store_id}/{store_day.date}: before the first audit date {FIRST_AUDIT_DATE}")
+        if not FIRST_AUDIT_DATE <= store_day.date <= latest:
+            outcome.ignored.append(f"{store_day.store_id}/{store_day.date}: outside the audit calendar "
+                                   f"({FIRST_AUDIT_DATE} to {latest})")
         else:
             outcome.store_days.append(store_day)
     if not outcome.store_days:

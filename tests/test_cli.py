@@ -33,6 +33,14 @@ def test_audit_of_broken_master_data_says_what_is_wrong(tiny_chain, capsys):
     assert "catalog.csv row 2: width_mm '-5" in capsys.readouterr().err
 
 
+def test_audit_without_a_bucket_is_a_clear_error(tiny_chain, capsys):
+    import shutil
+
+    shutil.rmtree(tiny_chain.root / "bucket")
+    assert main(["audit", "--data", str(tiny_chain.root)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
 def test_audit_of_an_empty_bucket_is_a_clear_error(tiny_chain, capsys):
     import shutil
 
