@@ -34,6 +34,7 @@ _MIN_PANEL_SHARE = 0.25
 _BOARD_UNIFORMITY = 0.5
 _BOARD_SPAN = 0.8
 _BRIDGE_SHARE = 1 / 60
+_COLUMN_STEP = 2
 _EDGE_QUANTILE = 0.93
 _LINE_MIN_SHARE = 0.55
 _BOARD_MERGE_SHARE = 0.045
@@ -118,19 +119,20 @@ def _long_lines(gray: np.ndarray, angle: float) -> list[_Line]:
     strong = edges > max(float(np.quantile(edges, _EDGE_QUANTILE)), 0.05)
     strong[1:-1] |= strong[:-2] & strong[2:]
     x_mid = width / 2
-    columns = np.arange(width)
+    sampled = np.arange(0, width, _COLUMN_STEP)
+    positions = np.arange(len(sampled))[None, :]
     rows = np.arange(height)[:, None]
     best_length = np.zeros(height, dtype=np.int32)
     best_end = np.zeros(height, dtype=np.int32)
     best_slope = np.zeros(height, dtype=np.float32)
-    bridge = max(3, int(width * _BRIDGE_SHARE))
+    bridge = max(2, int(width * _BRIDGE_SHARE / _COLUMN_STEP))
     for slope in np.tan(angle + _LOCAL_ANGLES):
-        offsets = np.round((columns - x_mid) * slope).astype(np.int32)
-        sheared = strong[np.clip(rows + offsets[None, :], 0, height - 1), columns[None, :]]
+        offsets = np.round((sampled - x_mid) * slope).astype(np.int32)
+        sheared = strong[np.clip(rows + offsets[None, :], 0, height - 1), sampled[None, :]]
         sheared = sheared | np.roll(sheared, 1, axis=0) | np.roll(sheared, -1, axis=0)
         closed = _close_runs(sheared, bridge)
-        last_break = np.maximum.accumulate(np.where(closed, -1, columns[None, :]), axis=1)
-        run = columns[None, :] - last_break
+        last_break = np.maximum.accumulate(np.where(closed, -1, positions), axis=1)
+        run = positions - last_break
         end = run.argmax(axis=1)
         length = run.max(axis=1)
         covered = np.cumsum(sheared, axis=1)
@@ -141,16 +143,20 @@ def _long_lines(gray: np.ndarray, angle: float) -> list[_Line]:
         best_length[better] = length[better]
         best_end[better] = end[better]
         best_slope[better] = slope
+    best_length *= _COLUMN_STEP
+    best_end *= _COLUMN_STEP
     minimum = _LINE_MIN_SHARE * 0.45 * width
     lines: list[_Line] = []
     for y in np.flatnonzero(best_length >= minimum):
         if y < 2 or y > height - 3:
             continue
+        line = _Line(float(y), float(best_slope[y]), x_mid, int(best_end[y] - best_length[y] + 1),
+                     int(min(width, best_end[y] + _COLUMN_STEP)))
         if lines and y - lines[-1].y_mid <= 2:
-            if best_length[y] > lines[-1].x1 - lines[-1].x0:
-                lines[-1] = _Line(float(y), float(best_slope[y]), x_mid, int(best_end[y] - best_length[y] + 1), int(best_end[y] + 1))
+            if line.x1 - line.x0 > lines[-1].x1 - lines[-1].x0:
+                lines[-1] = line
             continue
-        lines.append(_Line(float(y), float(best_slope[y]), x_mid, int(best_end[y] - best_length[y] + 1), int(best_end[y] + 1)))
+        lines.append(line)
     inside = [line for line in lines if line.x0 > 2 and line.x1 < width - 3]
     if not inside:
         return []
