@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow
@@ -358,29 +359,25 @@ def _product_extent(product: np.ndarray) -> tuple[int, int]:
 
 
 def _split_facings(band: np.ndarray, product: np.ndarray, px_per_mm: float) -> list[tuple[int, int]]:
-    """Split a run of product columns into facings: at height steps and colour changes, then by repetition."""
-    width = band.shape[1]
+    """Split a run of product columns into facings: where the product top steps up or down, then by repetition."""
+    height, width = product.shape
     min_width, max_width = MIN_FACING_MM * px_per_mm, MAX_FACING_MM * px_per_mm
-    tops = np.array([_column_top(product[:, x]) for x in range(width)], dtype=np.float32)
-    signature = _column_signature(band, product)
+    tops = np.where(product.any(axis=0), product.argmax(axis=0), height).astype(np.float32)
     cuts = [0]
-    height = band.shape[0]
-    for x in range(int(min_width * 0.8), width - int(min_width * 0.8)):
-        left = slice(max(0, x - 4), x - 1)
-        right = slice(x + 1, min(width, x + 4))
-        step = abs(float(np.median(tops[left])) - float(np.median(tops[right])))
-        if step > 0.06 * height and x - cuts[-1] >= min_width * 0.8:
-            cuts.append(x)
+    if width > 8:
+        left = np.median(sliding_window_view(tops[:-5], 3), axis=1)
+        right = np.median(sliding_window_view(tops[5:], 3), axis=1)
+        steps = np.abs(left - right)
+        for index in np.flatnonzero(steps > 0.06 * height):
+            x = int(index) + 4
+            if min_width * 0.8 <= x <= width - min_width * 0.8 and x - cuts[-1] >= min_width * 0.8:
+                cuts.append(x)
     cuts.append(width)
+    signature = _column_signature(band, product)
     facings = []
     for a, b in zip(cuts, cuts[1:]):
         facings.extend((a + f0, a + f1) for f0, f1 in _repeating(signature[a:b], min_width, max_width))
     return facings
-
-
-def _column_top(column: np.ndarray) -> int:
-    hits = np.flatnonzero(column)
-    return int(hits[0]) if len(hits) else len(column)
 
 
 def _column_signature(band: np.ndarray, product: np.ndarray) -> np.ndarray:
