@@ -24,7 +24,22 @@ from shelf_assets.partitions import FIRST_AUDIT_DATE, store_day_key, stores_part
 from shelf_assets.settings import DataRoot
 from shelf_assets.warehouse import read_table
 
-INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
+INSTANCE_CONFIG = """\
+# Written by shelf-audit for a new Dagster instance; edit freely, it is not overwritten.
+telemetry:
+  enabled: false
+# A run whose process died is retried by the daemon and resumes from the failed steps; a step that failed on its
+# own has its own retry policy, so it is not retried a second time here.
+run_retries:
+  enabled: true
+  max_retries: 2
+  retry_on_asset_or_op_failure: false
+# Steps in a pool (detections: the `gpu` pool) run one at a time across all runs, so the device is never
+# oversubscribed; raise it on a GPU with room for more.
+concurrency:
+  pools:
+    default_limit: 1
+"""
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

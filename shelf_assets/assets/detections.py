@@ -17,7 +17,7 @@ GROUP = "audit"
 
 
 @asset(partitions_def=store_day_partitions, backfill_policy=AUDIT_BACKFILL_POLICY, deps=[sku_catalog],
-       retry_policy=COMPUTE_RETRY, group_name=GROUP, code_version=DETECTOR_VERSION, kinds={"numpy"})
+       retry_policy=COMPUTE_RETRY, group_name=GROUP, code_version=DETECTOR_VERSION, kinds={"numpy"}, pool="gpu")
 def detections(
     context: AssetExecutionContext, normalized_images: dict[str, StageTable], master_data: MasterDataResource
 ) -> Output[dict[str, StageTable]]:

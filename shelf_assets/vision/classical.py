@@ -22,13 +22,18 @@ MIN_FACING_MM = 40.0
 MAX_FACING_MM = 175.0
 MIN_PRODUCT_MM = 45.0
 
-_ANGLES = np.deg2rad(np.arange(-6.0, 6.01, 0.5))
-_LOCAL_ANGLES = np.deg2rad(np.arange(-2.5, 2.51, 0.5))
+_SLOPE_ANGLES = np.deg2rad(np.arange(-18.0, 18.01, 0.5))
+_SLOPES_TRIED = 3
+_DOORED_FIXTURES = ("freezer",)
+_DOOR_GAP_SHARE = 0.06
+_DOOR_OFFSET_SHARE = 0.03
 _PANEL_LEVELS = 12
 _CHROMA_TOLERANCE = 0.12
 _DARK = 0.12
 _SHADOW = 0.45
 _LIT_TOLERANCE = 0.12
+_MAX_HAZE = 0.6
+_HAZE_TOLERANCE = 0.1
 _BOARD_MM = 45.0
 _LINE_COVERAGE = 0.7
 _MIN_PANEL_SHARE = 0.25
@@ -59,23 +64,62 @@ class _Line:
 def detect_classical(image: Image.Image, fixture_type: str) -> BayDetection:
     rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.float32) / 255.0
     gray = _gray(rgb)
-    lines = _long_lines(gray, _dominant_angle(gray))
+    width = gray.shape[1]
+    doored = fixture_type in _DOORED_FIXTURES
+    segments = _long_lines(gray, _LINE_MIN_SHARE / 2 if doored else _LINE_MIN_SHARE)
+    sections = [(0, width)]
+    if doored:
+        split = _door_split(segments, width)
+        if split is not None:
+            sections = [(0, split), (split, width)]
+    nominal_width = NOMINAL_BAY_WIDTH_MM.get(fixture_type, 1000.0) / len(sections)
+    found_rows = []
+    for start, end in sections:
+        found_rows.extend(_detect_section(rgb, _bay_lines(segments, start, end, width), nominal_width))
+    return _numbered(found_rows)
+
+
+def _detect_section(rgb: np.ndarray, lines: list[_Line], nominal_width_mm: float):
+    """(top, base, x_left, x_right, facings) of every product row standing between the given shelf lines."""
     if len(lines) < 2:
-        return BayDetection()
+        return []
     x_left = int(np.median([line.x0 for line in lines]))
     x_right = int(np.median([line.x1 for line in lines]))
-    px_per_mm = max(x_right - x_left, 1) / NOMINAL_BAY_WIDTH_MM.get(fixture_type, 1000.0)
+    px_per_mm = max(x_right - x_left, 1) / nominal_width_mm
     panel = _panel_colour(rgb, lines, x_left, x_right)
-    rows: list[ShelfRow] = []
-    products: list[ProductBox] = []
+    centre = (x_left + x_right) / 2
+    rows = []
     for top_line, base_line, background in _bands(rgb, lines, panel, x_left, x_right, px_per_mm):
         found = _facings_in_band(rgb, background, top_line, base_line, x_left, x_right, px_per_mm)
-        if not found:
-            continue
-        row_number = len(rows) + 1
-        centre = (x_left + x_right) / 2
-        rows.append(ShelfRow(row_number, top_line.at(centre), base_line.at(centre), float(x_left), float(x_right)))
-        products.extend(ProductBox(x0, y0, x1, y1, row_number, confidence) for x0, y0, x1, y1, confidence in found)
+        if found:
+            rows.append((float(top_line.at(centre)), float(base_line.at(centre)), x_left, x_right, found))
+    return rows
+
+
+def _numbered(found_rows) -> BayDetection:
+    """Rows of all sections, numbered top to bottom; rows of side-by-side sections at one height are one shelf.
+
+    Doors of one freezer hold their shelves at the same height, give or take perspective: a row overlapping
+    an already numbered row by more than half its height joins it.
+    """
+    rows: list[ShelfRow] = []
+    products: list[ProductBox] = []
+    for top, base, x_left, x_right, found in sorted(found_rows, key=lambda row: row[1]):
+        joined = None
+        for index, row in enumerate(rows):
+            overlap = min(base, row.y_bottom) - max(top, row.y_top)
+            if overlap > 0.5 * min(base - top, row.y_bottom - row.y_top) and not (
+                    x_left < row.x_right and x_right > row.x_left):
+                joined = index
+        if joined is None:
+            rows.append(ShelfRow(len(rows) + 1, top, base, float(x_left), float(x_right)))
+            number = len(rows)
+        else:
+            row = rows[joined]
+            rows[joined] = ShelfRow(row.row, (row.y_top + top) / 2, (row.y_bottom + base) / 2,
+                                    min(row.x_left, float(x_left)), max(row.x_right, float(x_right)))
+            number = row.row
+        products.extend(ProductBox(x0, y0, x1, y1, number, confidence) for x0, y0, x1, y1, confidence in found)
     return BayDetection(rows=rows, products=products, detector="classical")
 
 
@@ -89,31 +133,14 @@ def _vertical_gradient(values: np.ndarray) -> np.ndarray:
     return gradient
 
 
-def _dominant_angle(gray: np.ndarray) -> float:
-    """The shelf tilt: the shear that makes strong horizontal edges project onto the sharpest row profile."""
-    edges = _vertical_gradient(gray)
-    threshold = np.quantile(edges, 0.97)
-    ys, xs = np.nonzero(edges > max(threshold, 0.04))
-    if len(ys) < 100:
-        return 0.0
-    weights = edges[ys, xs]
-    centre_x = gray.shape[1] / 2
-    best_angle, best_score = 0.0, -1.0
-    for angle in _ANGLES:
-        projected = np.round(ys - (xs - centre_x) * math.tan(angle)).astype(int)
-        projected -= projected.min()
-        profile = np.bincount(projected, weights=weights)
-        score = float(np.sum(profile**2))
-        if score > best_score:
-            best_angle, best_score = float(angle), score
-    return best_angle
-
-
-def _long_lines(gray: np.ndarray, angle: float) -> list[_Line]:
+def _long_lines(gray: np.ndarray, min_share: float) -> list[_Line]:
     """Straight horizontal edges running unbroken across much of the image: shelf fronts, rails, panel seams.
 
-    Each line gets its own slope (searched around the dominant angle), since perspective makes the shelves
-    of one photo converge.
+    Each line gets its own slope, since perspective makes the shelves of one photo converge (a phone held low
+    and off to one side tilts the top and bottom boards by ten degrees or more in opposite directions). A Hough
+    vote over every slope proposes for each height the slopes that collect most edge pixels; each proposal is then
+    walked along to find its longest unbroken run, so scattered texture that happens to vote well is not a line.
+    A door of a freezer shows only part of each shelf, so `min_share` (of the photo's width) is set by the caller.
     """
     height, width = gray.shape
     edges = _vertical_gradient(gray)
@@ -121,44 +148,72 @@ def _long_lines(gray: np.ndarray, angle: float) -> list[_Line]:
     strong[1:-1] |= strong[:-2] & strong[2:]
     x_mid = width / 2
     sampled = np.arange(0, width, _COLUMN_STEP)
+    slopes = np.tan(_SLOPE_ANGLES).astype(np.float32)
+    margin = int(math.ceil(float(np.abs(slopes).max()) * x_mid)) + 2
+    span = height + 2 * margin
+    ys, xs = np.nonzero(strong[:, sampled])
+    if len(ys) < 10:
+        return []
+    dx = (sampled[xs] - x_mid).astype(np.float32)
+    intercepts = np.round(ys[None, :] - dx[None, :] * slopes[:, None]).astype(np.int32) + margin
+    votes = np.bincount((intercepts + np.arange(len(slopes))[:, None] * span).ravel(),
+                        minlength=len(slopes) * span).reshape(len(slopes), span).astype(np.float32)
+    votes[:, 1:-1] += votes[:, :-2] + votes[:, 2:]
+    minimum = min_share * 0.45 * width
+    promising = np.flatnonzero(votes.max(axis=0) >= _LINE_COVERAGE * minimum / _COLUMN_STEP)
+    promising = promising[(promising >= margin) & (promising < margin + height)]
+    if len(promising) == 0:
+        return []
+    ranked = np.argsort(-votes[:, promising], axis=0)[:_SLOPES_TRIED]
+    intercept = np.repeat(promising[None, :], len(ranked), axis=0).ravel() - margin
+    slope = slopes[ranked.ravel()]
+    trace = np.round(intercept[:, None] + (sampled[None, :] - x_mid) * slope[:, None]).astype(np.int32)
+    padded = np.zeros((height + 2, width), dtype=bool)
+    padded[1:-1] = strong
+    padded[:-2] |= strong
+    padded[2:] |= strong
+    on_line = padded[np.clip(trace + 1, 0, height + 1), sampled[None, :]] & (trace >= -1) & (trace <= height)
     positions = np.arange(len(sampled))[None, :]
-    rows = np.arange(height)[:, None]
-    best_length = np.zeros(height, dtype=np.int32)
-    best_end = np.zeros(height, dtype=np.int32)
-    best_slope = np.zeros(height, dtype=np.float32)
-    bridge = max(2, int(width * _BRIDGE_SHARE / _COLUMN_STEP))
-    for slope in np.tan(angle + _LOCAL_ANGLES):
-        offsets = np.round((sampled - x_mid) * slope).astype(np.int32)
-        sheared = strong[np.clip(rows + offsets[None, :], 0, height - 1), sampled[None, :]]
-        sheared = sheared | np.roll(sheared, 1, axis=0) | np.roll(sheared, -1, axis=0)
-        closed = _close_runs(sheared, bridge)
-        last_break = np.maximum.accumulate(np.where(closed, -1, positions), axis=1)
-        run = positions - last_break
-        end = run.argmax(axis=1)
-        length = run.max(axis=1)
-        covered = np.cumsum(sheared, axis=1)
-        start = np.maximum(end - length, 0)
-        coverage = (covered[np.arange(height), end] - covered[np.arange(height), start]) / np.maximum(length, 1)
-        length = np.where(coverage >= _LINE_COVERAGE, length, 0)
-        better = length > best_length
-        best_length[better] = length[better]
-        best_end[better] = end[better]
-        best_slope[better] = slope
-    best_length *= _COLUMN_STEP
-    best_end *= _COLUMN_STEP
-    minimum = _LINE_MIN_SHARE * 0.45 * width
+    closed = _close_runs(on_line, max(2, int(width * _BRIDGE_SHARE / _COLUMN_STEP)))
+    last_break = np.maximum.accumulate(np.where(closed, -1, positions), axis=1)
+    run = positions - last_break
+    end = run.argmax(axis=1)
+    length = run.max(axis=1)
+    covered = np.cumsum(on_line, axis=1)
+    rows = np.arange(len(on_line))
+    start = np.maximum(end - length, 0)
+    coverage = (covered[rows, end] - covered[rows, start]) / np.maximum(length, 1)
+    length = np.where(coverage >= _LINE_COVERAGE, length, 0).reshape(len(ranked), -1)
+    choice = length.argmax(axis=0)
+    columns = np.arange(len(promising))
+    best_length = length[choice, columns] * _COLUMN_STEP
+    best_end = end.reshape(len(ranked), -1)[choice, columns] * _COLUMN_STEP
+    best_slope = slope.reshape(len(ranked), -1)[choice, columns]
     lines: list[_Line] = []
-    for y in np.flatnonzero(best_length >= minimum):
+    for index in np.flatnonzero(best_length >= minimum):
+        y = int(promising[index]) - margin
         if y < 2 or y > height - 3:
             continue
-        line = _Line(float(y), float(best_slope[y]), x_mid, int(best_end[y] - best_length[y] + 1),
-                     int(min(width, best_end[y] + _COLUMN_STEP)))
+        line = _Line(float(y), float(best_slope[index]), x_mid, int(best_end[index] - best_length[index] + 1),
+                     int(min(width, best_end[index] + _COLUMN_STEP)))
         if lines and y - lines[-1].y_mid <= 2:
             if line.x1 - line.x0 > lines[-1].x1 - lines[-1].x0:
                 lines[-1] = line
             continue
         lines.append(line)
-    inside = [line for line in lines if line.x0 > 2 and line.x1 < width - 3]
+    return lines
+
+
+def _bay_lines(segments: list[_Line], start: int, end: int, width: int) -> list[_Line]:
+    """The lines of one section of the bay (columns start..end) that cross most of it: shelf candidates.
+
+    A line reaching the photo's border is the floor, ceiling or a wall, not part of a bay framed inside the photo.
+    """
+    inside = []
+    for line in segments:
+        if line.x0 <= 2 or line.x1 >= width - 3 or line.x1 <= start or line.x0 >= end:
+            continue
+        inside.append(_Line(line.y_mid, line.slope, line.x_mid, max(line.x0, start), min(line.x1, end)))
     if not inside:
         return []
     longest = max(line.x1 - line.x0 for line in inside)
@@ -167,6 +222,34 @@ def _long_lines(gray: np.ndarray, angle: float) -> list[_Line]:
     x_right = float(np.median([line.x1 for line in long_ones]))
     return [line for line in inside
             if min(line.x1, x_right) - max(line.x0, x_left) >= _BOARD_SPAN * (x_right - x_left)]
+
+
+def _door_split(segments: list[_Line], width: int) -> int | None:
+    """The column between two doors: where many shelf lines end on the left and as many start on the right.
+
+    A glass-door freezer shows its shelves through two doors; the mullion between them hides (or, seen at an
+    angle, offsets) every shelf, so shelves appear as left and right halves that meet at one column, each half
+    continuing the other at nearly the same height.
+    """
+    if len(segments) < 4:
+        return None
+    ends = np.array([line.x1 for line in segments], dtype=np.float32)
+    starts = np.array([line.x0 for line in segments], dtype=np.float32)
+    tolerance = _DOOR_GAP_SHARE * width
+    best, best_count = None, 1
+    for x in np.arange(0.3 * width, 0.7 * width, 2.0):
+        ending = np.flatnonzero((ends <= x) & (ends > x - tolerance))
+        starting = np.flatnonzero((starts >= x) & (starts < x + tolerance))
+        if len(ending) < 2 or len(starting) < 2:
+            continue
+        left_y = np.array([segments[index].at(x) for index in ending], dtype=np.float32)
+        right_y = np.array([segments[index].at(x) for index in starting], dtype=np.float32)
+        continued = np.abs(left_y[:, None] - right_y[None, :]) < _DOOR_OFFSET_SHARE * width
+        count = min(int(continued.any(axis=1).sum()), int(continued.any(axis=0).sum()))
+        if count > best_count:
+            best_count = count
+            best = (float(np.median(ends[ending])) + float(np.median(starts[starting]))) / 2
+    return None if best is None else int(round(best))
 
 
 def _close_runs(mask: np.ndarray, gap: int) -> np.ndarray:
@@ -205,18 +288,33 @@ def _looks_like_panel(pixels: np.ndarray, panel: np.ndarray) -> np.ndarray:
 
     Shelves cast shadows on the panel below them, so a darker pixel of the panel's hue is panel; a lighter one
     must also be close in colour, since nothing explains a brighter panel but glare.
+    Glare, frost haze and reflections on a freezer's glass add white light: a pixel that is the panel colour
+    blended part-way towards white, by the same amount in every channel, is panel seen through haze.
     Near-black pixels have no reliable chromaticity and count as panel only when the panel itself is dark.
     """
-    brightness = pixels.mean(axis=-1)
+    panel = np.asarray(panel, dtype=np.float32).reshape(3)
+    channels = [pixels[..., channel] for channel in range(3)]
+    brightness = (channels[0] + channels[1] + channels[2]) / 3
     panel_brightness = float(panel.mean())
-    chroma = pixels / (brightness[..., None] + 0.02)
     panel_chroma = panel / (panel_brightness + 0.02)
-    similar_hue = np.abs(chroma - panel_chroma).max(axis=-1) < _CHROMA_TOLERANCE
+    scale = 1.0 / (brightness + 0.02)
+    hue_error = np.zeros_like(brightness)
+    lit_error = np.zeros_like(brightness)
+    haze = []
+    for channel, value in enumerate(channels):
+        np.maximum(hue_error, np.abs(value * scale - panel_chroma[channel]), out=hue_error)
+        difference = value - panel[channel]
+        np.maximum(lit_error, np.abs(difference), out=lit_error)
+        haze.append(difference / max(1.0 - float(panel[channel]), 0.05))
+    similar_hue = hue_error < _CHROMA_TOLERANCE
     shadowed = (brightness > _SHADOW * panel_brightness) & (brightness <= panel_brightness)
-    lit = (brightness > panel_brightness) & (np.abs(pixels - panel).max(axis=-1) < _LIT_TOLERANCE)
+    lit = (brightness > panel_brightness) & (lit_error < _LIT_TOLERANCE)
     plausible_light = shadowed | lit
     both_dark = (brightness < _DARK) & (panel_brightness < 1.5 * _DARK)
-    return (similar_hue & plausible_light) | both_dark
+    least = np.minimum(np.minimum(haze[0], haze[1]), haze[2])
+    most = np.maximum(np.maximum(haze[0], haze[1]), haze[2])
+    hazed = (least > 0) & ((haze[0] + haze[1] + haze[2]) < 3 * _MAX_HAZE) & (most - least < _HAZE_TOLERANCE)
+    return (similar_hue & plausible_light) | both_dark | hazed
 
 
 def _panel_share(rgb: np.ndarray, line: _Line, panel: np.ndarray, offsets: range, x0: int, x1: int) -> float:
