@@ -260,16 +260,6 @@ def _close_runs(mask: np.ndarray, gap: int) -> np.ndarray:
     return (columns - left <= gap) & (right - columns <= gap)
 
 
-def _longest_run(row: np.ndarray) -> tuple[int, int]:
-    padded = np.concatenate([[0], row.astype(np.int8), [0]])
-    changes = np.flatnonzero(np.diff(padded))
-    if len(changes) == 0:
-        return 0, 0
-    starts, ends = changes[::2], changes[1::2]
-    best = int(np.argmax(ends - starts))
-    return int(starts[best]), int(ends[best])
-
-
 def _panel_colour(rgb: np.ndarray, lines: list[_Line], x0: int, x1: int) -> np.ndarray:
     """The back panel's (or freezer interior's) colour: the most common colour inside the fixture."""
     top = int(max(0, min(line.at(x0) for line in lines).min()))

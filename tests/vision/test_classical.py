@@ -105,3 +105,25 @@ def test_a_freezer_with_two_doors_and_glare_keeps_its_rows_and_facings() -> None
         for box, shelf in facings
     ]
     assert sum(found) >= 0.8 * len(facings)
+
+
+def _perspective(photo: Image.Image, squeeze: float) -> Image.Image:
+    """The photo seen from its left: its right edge shrinks by `squeeze` of the height at top and bottom."""
+    width, height = photo.size
+    seen = [(0, 0), (0, height), (width, height * (1 - squeeze)), (width, height * squeeze)]
+    flat = [(0, 0), (0, height), (width, height), (width, 0)]
+    equations, values = [], []
+    for (u, v), (x, y) in zip(seen, flat):
+        equations.append([u, v, 1, 0, 0, 0, -x * u, -x * v])
+        equations.append([0, 0, 0, u, v, 1, -y * u, -y * v])
+        values.extend([x, y])
+    coefficients = np.linalg.solve(np.array(equations, float), np.array(values, float))
+    return photo.transform(photo.size, Image.Transform.PERSPECTIVE, tuple(coefficients),
+                           resample=Image.Resampling.BILINEAR, fillcolor=(90, 85, 80))
+
+
+def test_shelves_converging_in_strong_perspective_are_all_found() -> None:
+    """Seen from one side, the top and bottom boards tilt by about ten degrees in opposite directions."""
+    photo, _ = shelf_photo(4, boards=3)
+    detection = detect_classical(_perspective(photo, 0.17), "gondola")
+    assert len(detection.rows) == 3
