@@ -7,7 +7,6 @@ executed by the daemon with the multiprocess executor. Prints the number of runs
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -16,10 +15,7 @@ from dagster import DagsterInstance, RunsFilter  # noqa: E402
 
 from shelf_assets.partitions import stores_partitions  # noqa: E402
 from shelf_assets.simulation.chain import simulate_chain  # noqa: E402
-from tests.dagster_processes import (  # noqa: E402
-    dagster_environment, dagster_process, free_port, graphql, instance_home, wait_for, webserver_ready,
-)
-from tests.test_backfill import AUDIT_ASSETS, LAUNCH, STATUS  # noqa: E402
+from tests.dagster_processes import instance_home, run_ui_backfill  # noqa: E402
 
 
 def main() -> None:
@@ -34,21 +30,7 @@ def main() -> None:
         with DagsterInstance.from_config(str(home)) as instance:
             instance.add_dynamic_partitions(stores_partitions.name, summary.stores)
         keys = [f"{date}|{store}" for date in summary.dates for store in summary.stores]
-        port = free_port()
-        environment = dagster_environment(home, summary.root)
-        with dagster_process("dagster-daemon", ["run"], environment, scratch / "daemon.log") as daemon, \
-                dagster_process("dagster-webserver", ["-h", "127.0.0.1", "-p", str(port)], environment,
-                                scratch / "webserver.log") as webserver:
-            wait_for(lambda: webserver_ready(port), 120, "the webserver", webserver)
-            started = time.perf_counter()
-            launched = graphql(port, LAUNCH, {"params": {
-                "partitionNames": keys, "assetSelection": [{"path": [name]} for name in AUDIT_ASSETS]}})
-            backfill_id = launched["launchPartitionBackfill"]["backfillId"]
-            done = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
-            wait_for(lambda: graphql(port, STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"] in done,
-                     3600, "the backfill", daemon, webserver, interval=5)
-            elapsed = time.perf_counter() - started
-            status = graphql(port, STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
+        backfill_id, status, elapsed = run_ui_backfill(home, summary.root, keys, scratch, timeout=3600)
         with DagsterInstance.from_config(str(home)) as instance:
             runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill_id}))
         print(f"{args.days} days x {args.stores} stores = {len(keys)} store-days, {summary.photos} photos: "

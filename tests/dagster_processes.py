@@ -82,3 +82,36 @@ def wait_for(condition, timeout: float, what: str, *processes: subprocess.Popen,
 def webserver_ready(port: int) -> bool:
     graphql(port, "{ version }")
     return True
+
+
+AUDIT_ASSETS = ["raw_photos", "normalized_images", "detections", "sku_placements", "slot_status", "dead_letter",
+                "bay_scores", "compliance_scores", "share_of_shelf"]
+LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+    __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+BACKFILL_STATUS = """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
+    ... on PartitionBackfill { status } } }"""
+BACKFILL_DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+
+
+def run_ui_backfill(home: Path, data_root: Path, partition_keys: list[str], logs: Path, timeout: float):
+    """Launch a backfill of the audit assets through the webserver, as the UI does, and wait for the daemon to
+    finish it. Returns (backfill id, final status, seconds from launch to end)."""
+    port = free_port()
+    environment = dagster_environment(home, data_root)
+    with dagster_process("dagster-daemon", ["run"], environment, logs / "daemon.log") as daemon, \
+            dagster_process("dagster-webserver", ["-h", "127.0.0.1", "-p", str(port)], environment,
+                            logs / "webserver.log") as webserver:
+        wait_for(lambda: webserver_ready(port), 120, "the webserver", webserver)
+        started = time.perf_counter()
+        launched = graphql(port, LAUNCH_BACKFILL, {"params": {
+            "partitionNames": partition_keys, "assetSelection": [{"path": [name]} for name in AUDIT_ASSETS],
+        }})["launchPartitionBackfill"]
+        if launched["__typename"] != "LaunchBackfillSuccess":
+            raise RuntimeError(f"backfill not launched: {launched}")
+        backfill_id = launched["backfillId"]
+
+        def status() -> str:
+            return graphql(port, BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
+
+        wait_for(lambda: status() in BACKFILL_DONE, timeout, "the backfill to finish", daemon, webserver, interval=5)
+        return backfill_id, status(), time.perf_counter() - started
