@@ -92,3 +92,16 @@ def test_rerunning_a_partition_replaces_it_with_the_same_result(tiny_chain):
         audit(tiny_chain, store_id, date, instance)
     for name, frame in first.items():
         pd.testing.assert_frame_equal(table(tiny_chain, name, store_id, date), frame)
+
+
+def test_a_store_day_whose_every_photo_is_unusable_still_gets_its_accounting_row(tiny_chain):
+    store_id, date = store_day_of_chain(tiny_chain)
+    photos = sorted((tiny_chain.root / "bucket" / store_id / date).iterdir())
+    for photo in photos:
+        photo.write_bytes(photo.read_bytes()[:100])
+    with DagsterInstance.ephemeral() as instance:
+        audit(tiny_chain, store_id, date, instance)
+    scores = table(tiny_chain, "compliance_scores", store_id, date).iloc[0]
+    assert (scores.photos_received, scores.photos_used, scores.photos_dead_lettered) == (len(photos), 0, len(photos))
+    assert pd.isna(scores.facing_compliance) and scores.oos_slots == 0
+    assert len(table(tiny_chain, "dead_letter", store_id, date)) == len(photos)
