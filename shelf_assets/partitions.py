@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dagster import DailyPartitionsDefinition, DynamicPartitionsDefinition, MultiPartitionKey, MultiPartitionsDefinition
+from collections.abc import Iterable
+
+from dagster import (
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    DynamicPartitionsDefinition,
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
+)
 
 from shelf_assets.identifiers import check_date, check_identifier
 
@@ -25,3 +33,16 @@ def store_day_of(key: str | MultiPartitionKey) -> tuple[str, str]:
     else:
         date, _, store_id = str(key).partition("|")
     return check_date(date), check_identifier(store_id, "store id")
+
+
+def unregistered_stores(instance: DagsterInstance, store_ids: Iterable[str]) -> list[str]:
+    known = set(instance.get_dynamic_partitions(stores_partitions.name))
+    return sorted(set(store_ids) - known)
+
+
+def register_stores(instance: DagsterInstance, store_ids: Iterable[str]) -> list[str]:
+    """Add the stores that are not partitions yet; returns those it added."""
+    new = unregistered_stores(instance, store_ids)
+    if new:
+        instance.add_dynamic_partitions(stores_partitions.name, new)
+    return new

@@ -20,7 +20,7 @@ from shelf_assets.assets.store_days import MAX_STORE_DAYS_PER_RUN
 from shelf_assets.bucket import BucketError, PhotoBucket, StoreDay
 from shelf_assets.definitions import build_definitions
 from shelf_assets.jobs import audit_store_day_job, master_data_job
-from shelf_assets.partitions import FIRST_AUDIT_DATE, store_day_key, stores_partitions
+from shelf_assets.partitions import FIRST_AUDIT_DATE, register_stores, store_day_key
 from shelf_assets.settings import DataRoot
 from shelf_assets.warehouse import read_table
 
@@ -91,7 +91,9 @@ def run_audit(
             outcome.store_days.append(store_day)
     if not outcome.store_days:
         raise AuditError(f"no store-day folders (<store_id>/<YYYY-MM-DD>/) found in bucket {data.bucket_url}")
-    _register_stores(instance, {s.store_id for s in outcome.store_days}, progress)
+    new_stores = register_stores(instance, {s.store_id for s in outcome.store_days})
+    if new_stores:
+        progress(f"registered store(s) first seen in the bucket: {', '.join(new_stores)}")
 
     job = defs.resolve_job_def(audit_store_day_job.name)
     batches = store_day_batches(outcome.store_days, MAX_STORE_DAYS_PER_RUN)
@@ -140,14 +142,6 @@ def compliance_table(data: DataRoot) -> pd.DataFrame:
     columns = ["store_id", "date", "facing_compliance", "osa", "oos_slots", "misplaced_facings",
                "photos_used", "photos_dead_lettered", "model_version"]
     return scores[columns].sort_values(["date", "store_id"]).reset_index(drop=True)
-
-
-def _register_stores(instance: DagsterInstance, store_ids: set[str], progress: Callable[[str], None]) -> None:
-    known = set(instance.get_dynamic_partitions(stores_partitions.name))
-    new = sorted(store_ids - known)
-    if new:
-        instance.add_dynamic_partitions(stores_partitions.name, new)
-        progress(f"registered store(s) first seen in the bucket: {', '.join(new)}")
 
 
 def _first_failure(result) -> str:

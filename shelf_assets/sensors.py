@@ -8,7 +8,7 @@ from resources.arrival_policy import ArrivalPolicy
 from resources.photo_bucket import PhotoBucketResource
 from shelf_assets.arrivals import ArrivalState, scan_arrivals
 from shelf_assets.jobs import audit_store_day_job
-from shelf_assets.partitions import store_day_key, stores_partitions
+from shelf_assets.partitions import store_day_key, stores_partitions, unregistered_stores
 
 TICK_SECONDS = 30
 
@@ -22,8 +22,7 @@ def bucket_arrivals(
         photo_bucket.open(), ArrivalState.from_cursor(context.cursor), today=arrival_policy.today(), now=time.time(),
         settle_seconds=arrival_policy.settle_seconds, lookback_days=arrival_policy.lookback_days,
     )
-    known = set(context.instance.get_dynamic_partitions(stores_partitions.name))
-    new_stores = sorted({ready.store_id for ready in scan.ready} - known)
+    new_stores = unregistered_stores(context.instance, {ready.store_id for ready in scan.ready})
     requests = [
         RunRequest(run_key=ready.run_key, partition_key=store_day_key(ready.date, ready.store_id),
                    tags={"shelf_audit/trigger": "bucket_arrivals", "shelf_audit/content_key": ready.content_key})

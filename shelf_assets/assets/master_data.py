@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, Output, asset
 
 from resources.master_data import MasterDataResource
 from shelf_assets.assets.metadata import preview
-from shelf_assets.partitions import stores_partitions
+from shelf_assets.partitions import register_stores
 
 GROUP = "master_data"
 
@@ -14,10 +14,8 @@ GROUP = "master_data"
 def stores(context: AssetExecutionContext, master_data: MasterDataResource) -> Output[pd.DataFrame]:
     """The chain's stores; each one becomes a `store` partition so its days can be audited and backfilled."""
     frame = master_data.load().stores
-    known = set(context.instance.get_dynamic_partitions(stores_partitions.name))
-    new = [store_id for store_id in frame.store_id if store_id not in known]
+    new = register_stores(context.instance, frame.store_id)
     if new:
-        context.instance.add_dynamic_partitions(stores_partitions.name, new)
         context.log.info(f"registered {len(new)} new store partition(s): {', '.join(new)}")
     return Output(frame, metadata={"stores": len(frame), "newly_registered": len(new), "preview": preview(frame)})
 

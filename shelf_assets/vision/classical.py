@@ -307,16 +307,6 @@ def _looks_like_panel(pixels: np.ndarray, panel: np.ndarray) -> np.ndarray:
     return (similar_hue & plausible_light) | both_dark | hazed
 
 
-def _panel_share(rgb: np.ndarray, line: _Line, panel: np.ndarray, offsets: range, x0: int, x1: int) -> float:
-    """Share of the columns whose pixels a few rows from the line look like the panel."""
-    columns = np.arange(x0, x1)
-    shares = []
-    for offset in offsets:
-        ys = np.clip(np.round(line.at(columns) + offset).astype(np.int32), 0, rgb.shape[0] - 1)
-        shares.append(_looks_like_panel(rgb[ys, columns], panel))
-    return float(np.mean(shares))
-
-
 def _bands(rgb: np.ndarray, lines: list[_Line], panel: np.ndarray, x0: int, x1: int, px_per_mm: float):
     """(top, base, background colour) of each product row.
 
