@@ -1,4 +1,5 @@
-"""`shelf-audit`: simulate a chain, audit a data root through Dagster, compare with truth, or all three (demo)."""
+"""`shelf-audit`: simulate a chain, audit a data root through Dagster, compare with truth, or all three (demo);
+train the learned models; evaluate the learned and classical paths side by side on a fresh chain."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from shelf_assets.settings import DEFAULT_DATA_ROOT, DataRoot
+from shelf_assets.settings import DEFAULT_DATA_ROOT, DataRoot, detector_route
 
 DEMO_STORES = 3
 DEMO_DAYS = 2
@@ -36,9 +37,30 @@ def _parser() -> argparse.ArgumentParser:
     _data_options(audit)
     audit.set_defaults(command=_audit)
 
-    evaluate = commands.add_parser("evaluate", help="compare an audited simulated chain with its truth")
-    evaluate.add_argument("--data", type=Path, default=None, help="audited data root with truth/ (default: data)")
+    evaluate = commands.add_parser(
+        "evaluate", help="render a fresh chain (new seed, new catalog) at easy and hard, audit it on the learned and "
+                         "the classical path, print both side by side; with --data, score an audited chain instead")
+    evaluate.add_argument("--data", type=Path, default=None, help="an audited simulated data root to score against its truth")
+    evaluate.add_argument("--seed", type=int, default=None,
+                          help="seed of the fresh chain (default: a random one in 1000-9999, printed)")
+    evaluate.add_argument("--stores", type=int, default=3)
+    evaluate.add_argument("--days", type=int, default=1)
+    evaluate.add_argument("--difficulty", action="append", choices=["easy", "normal", "hard"], default=None,
+                          help="repeat for several (default: easy and hard)")
+    evaluate.add_argument("--out", type=Path, default=Path("evaluation"),
+                          help="folder for the fresh chains and their warehouses (default: ./evaluation)")
     evaluate.set_defaults(command=_evaluate)
+
+    train = commands.add_parser("train", help="train the learned detector and embedder from a seed")
+    train.add_argument("--seed", type=int, default=0, help="picks catalogs, initial weights and sample order")
+    train.add_argument("--preset", choices=["full", "quick"], default="full",
+                       help="full: the committed model's recipe (~45 min on 2 CPU cores); quick: a seconds-long smoke test")
+    train.add_argument("--out", type=Path, required=True,
+                       help="folder for the bundle (shelf_assets/models replaces the committed model)")
+    train.add_argument("--cache", type=Path, default=Path(".training-cache"),
+                       help="rendered training catalogs, reused by later runs (default: ./.training-cache)")
+    train.add_argument("--workers", type=int, default=2, help="processes and threads to use")
+    train.set_defaults(command=_train)
 
     demo = commands.add_parser("demo", help="simulate a demo chain, audit it, print its scores and accuracy")
     _data_options(demo)
@@ -69,7 +91,7 @@ def _data_options(parser: argparse.ArgumentParser) -> None:
 def _data_root(args: argparse.Namespace) -> DataRoot:
     if args.data is None:
         return DataRoot.from_environment()
-    return DataRoot.at(args.data, getattr(args, "bucket", None))
+    return DataRoot.at(args.data, getattr(args, "bucket", None), detector_route())
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -110,9 +132,48 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.data is None:
+        return _evaluate_fresh(args)
+    return _evaluate_root(_data_root(args))
+
+
+def _evaluate_fresh(args: argparse.Namespace) -> int:
+    import random
+
+    from shelf_assets.fresh_evaluation import FRESH_SEEDS, evaluate_fresh, format_side_by_side
+    from shelf_assets.runner import AuditError
+
+    seed = args.seed if args.seed is not None else random.randint(*FRESH_SEEDS)
+    difficulties = args.difficulty or ["easy", "hard"]
+    print(f"fresh chain: seed {seed} (re-run with --seed {seed}), {', '.join(difficulties)}, in {args.out}")
+    try:
+        results = evaluate_fresh(args.out, seed, difficulties, args.stores, args.days)
+    except AuditError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print()
+    print(format_side_by_side(results))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from shelf_assets.learning.recipe import TrainingError, recipe_named, train_models
+
+    try:
+        recipe = recipe_named(args.preset, args.seed)
+        started = time.perf_counter()
+        outcome = train_models(recipe, args.cache, args.out, args.workers,
+                               progress=lambda line: print(f"  [{time.perf_counter() - started:6.0f} s] {line}", flush=True))
+    except TrainingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"model {outcome.version} in {args.out}; its card: {args.out / 'MODEL_CARD.md'}")
+    return 0
+
+
+def _evaluate_root(data: DataRoot) -> int:
     from shelf_assets.scoring.evaluation import evaluate, format_report
 
-    data = _data_root(args)
     if not data.truth.is_dir():
         print(f"error: {data.truth} does not exist: evaluation needs a simulated chain's truth", file=sys.stderr)
         return 2
@@ -130,7 +191,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"  {summary.photos} photos ({summary.corrupt_photos} deliberately corrupt) in {time.perf_counter() - started:.1f} s")
     status = _audit(args)
     print("\naccuracy of this audit against the simulator's truth:")
-    _evaluate(args)
+    _evaluate_root(data)
     print(f"\nopen the UI on this data:\n  DAGSTER_HOME={data.dagster_home} SHELF_AUDIT_DATA={data.root} "
           ".venv/bin/dagster dev -w workspace.yaml")
     return status

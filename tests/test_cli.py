@@ -56,3 +56,30 @@ def test_dagster_definitions_validate():
                                capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "passed validation" in completed.stderr + completed.stdout
+
+
+@pytest.mark.slow
+def test_evaluate_renders_a_fresh_chain_and_prints_both_paths_side_by_side(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    out = tmp_path / "evaluation"
+    assert main(["evaluate", "--seed", "4242", "--stores", "1", "--difficulty", "easy", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "seed 4242" in printed
+    header = next(line for line in printed.splitlines() if "easy learned" in line)
+    assert "easy classical" in header
+    for label in ("detection AP50", "SKU top-1", "unknown-product recall", "out-of-stock precision",
+                  "out-of-stock recall", "out-of-stock F1", "facing-compliance MAE"):
+        assert any(line.startswith(label) for line in printed.splitlines()), label
+    learned = read_table(out / "easy" / "learned" / "warehouse", "detections")
+    classical = read_table(out / "easy" / "classical" / "warehouse", "detections")
+    assert set(classical.detector) == {"classical"} and set(classical.model_version) == {"classical-1"}
+    assert learned.model_version.str.startswith("learned-").all()
+    truth_catalog = pd.read_csv(out / "easy" / "learned" / "master" / "catalog.csv")
+    assert len(truth_catalog) > 0
+
+
+def test_train_refuses_an_unknown_preset_cleanly(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--preset", "huge", "--out", str(tmp_path)])
+    assert main(["train", "--seed", "5000", "--out", str(tmp_path / "m"), "--cache", str(tmp_path / "c")]) == 2
+    assert "seed must be between" in capsys.readouterr().err

@@ -6,9 +6,8 @@ from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Ass
 from resources.master_data import MasterDataResource
 from shelf_assets.assets.metadata import preview
 from shelf_assets.assets.store_days import AUDIT_BACKFILL_POLICY, all_rows, store_days_of
-from shelf_assets.audit.detect import DETECTOR_VERSION
 from shelf_assets.audit.place import processed_photos
-from shelf_assets.audit.score import brand_share, score_bays, score_store_day
+from shelf_assets.audit.score import brand_share, model_versions, score_bays, score_store_day
 from shelf_assets.partitions import store_day_partitions
 from shelf_assets.retries import COMPUTE_RETRY
 from shelf_assets.warehouse import StageTable
@@ -43,10 +42,11 @@ def compliance_scores(
     bays, summaries, shares, unaccounted = {}, {}, {}, []
     for day in store_days_of(context):
         processed = processed_photos(normalized_images[day.key].rows, detections[day.key].rejected)
-        bays[day.key] = score_bays(processed, slot_status[day.key], sku_placements[day.key], DETECTOR_VERSION)
+        day_version = model_versions(detections[day.key].rows)
+        bays[day.key] = score_bays(processed, slot_status[day.key], sku_placements[day.key], day_version)
         received = len(raw_photos[day.key].rows) + len(raw_photos[day.key].rejected)
         summaries[day.key] = score_store_day(bays[day.key], day.store_id, day.date, received,
-                                             len(dead_letter[day.key]), DETECTOR_VERSION)
+                                             len(dead_letter[day.key]), day_version)
         shares[day.key] = brand_share(sku_placements[day.key], catalog, day.store_id, day.date)
         row = summaries[day.key].iloc[0]
         context.log.info(f"{day.store_id} {day.date}: facing compliance {row.facing_compliance:.3f}, OSA {row.osa:.3f}, "
@@ -62,7 +62,7 @@ def compliance_scores(
         "facing_compliance": float(summary.facing_compliance.mean()), "osa": float(summary.osa.mean()),
         "oos_slots": int(summary.oos_slots.sum()), "misplaced_facings": int(summary.misplaced_facings.sum()),
         "photos_received": int(summary.photos_received.sum()), "photos_used": int(summary.photos_used.sum()),
-        "photos_dead_lettered": int(summary.photos_dead_lettered.sum()), "model_version": DETECTOR_VERSION,
+        "photos_dead_lettered": int(summary.photos_dead_lettered.sum()), "model_version": model_versions(summary),
         "scores": preview(summary, ["store_id", "date", "facing_compliance", "osa", "oos_slots", "misplaced_facings",
                                     "photos_used", "photos_dead_lettered"], rows=31),
     })

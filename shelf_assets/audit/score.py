@@ -13,20 +13,30 @@ BAY_SCORE_COLUMNS = [
 ]
 
 
-def score_bays(processed: pd.DataFrame, slot_status: pd.DataFrame, placements: pd.DataFrame, model_version: str) -> pd.DataFrame:
+def model_versions(rows: pd.DataFrame) -> str:
+    """The model version(s) behind a set of rows; several only when a store-day's bays were detected by different models."""
+    if rows.empty or "model_version" not in rows:
+        return ""
+    return ", ".join(sorted({str(version) for version in rows.model_version if str(version)}))
+
+
+def score_bays(processed: pd.DataFrame, slot_status: pd.DataFrame, placements: pd.DataFrame,
+               day_version: str) -> pd.DataFrame:
+    """`day_version` is recorded for a bay in which nothing was detected, so no row of its own names a model."""
     records = []
     for bay in processed.itertuples(index=False):
         slots = [
             SlotStatus(int(s.shelf), int(s.position), str(s.sku_id), int(s.facings), int(s.present))
             for s in slot_status[slot_status.bay_id == bay.bay_id].itertuples(index=False)
         ]
-        misplaced = int(placements.loc[placements.bay_id == bay.bay_id, "misplaced"].sum()) if len(placements) else 0
+        placed = placements[placements.bay_id == bay.bay_id] if len(placements) else placements
+        misplaced = int(placed.misplaced.sum()) if len(placed) else 0
         metrics = bay_metrics(slots, misplaced)
         records.append(dict(
             store_id=bay.store_id, date=bay.date, bay_id=bay.bay_id, planogram_id=bay.planogram_id,
             fixture_type=bay.fixture_type, facing_compliance=metrics.facing_compliance, osa=metrics.osa,
             oos_slots=metrics.oos_slots, misplaced_facings=metrics.misplaced_facings,
-            planned_facings=metrics.planned_facings, model_version=model_version,
+            planned_facings=metrics.planned_facings, model_version=model_versions(placed) or day_version,
         ))
     return pd.DataFrame.from_records(records, columns=BAY_SCORE_COLUMNS)
 

@@ -234,11 +234,11 @@ def _bay_outcome(
         det_boxes = detections[["x0", "y0", "x1", "y1"]].to_numpy(dtype=float)
         det_conf = detections["confidence"].to_numpy(dtype=float)
         det_sku = ["" if pd.isna(s) else str(s) for s in detections["sku_id"]]
-    iou = _iou(det_boxes, bay.boxes)
+    iou = box_iou(det_boxes, bay.boxes)
     nobody_ignored = np.zeros(len(bay.boxes), dtype=bool)
     occluded = bay.occluded >= OCCLUSION_LIMIT
-    truth_of_detection, ranked_all = _match(iou, det_conf, nobody_ignored)
-    _, ranked_visible = _match(iou, det_conf, occluded)
+    truth_of_detection, ranked_all = match_detections(iou, det_conf, nobody_ignored)
+    _, ranked_visible = match_detections(iou, det_conf, occluded)
 
     catalog_matched = catalog_correct = unknown_matched = unknown_correct = 0
     for d, t in enumerate(truth_of_detection):
@@ -289,7 +289,7 @@ def _bay_outcome(
     )
 
 
-def _iou(detections: np.ndarray, truth: np.ndarray) -> np.ndarray:
+def box_iou(detections: np.ndarray, truth: np.ndarray) -> np.ndarray:
     if len(detections) == 0 or len(truth) == 0:
         return np.zeros((len(detections), len(truth)))
     d = detections[:, None, :]
@@ -303,7 +303,7 @@ def _iou(detections: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.where(union > 0, intersection / np.where(union > 0, union, 1.0), 0.0)
 
 
-def _match(
+def match_detections(
     iou: np.ndarray, confidence: np.ndarray, ignored: np.ndarray
 ) -> tuple[list[int], list[tuple[float, bool]]]:
     """Greedy one-to-one matching, most confident detection first.
@@ -331,7 +331,7 @@ def _match(
     return truth_of_detection, ranked
 
 
-def _average_precision(ranked: list[tuple[float, bool]], positives: int) -> float:
+def average_precision(ranked: list[tuple[float, bool]], positives: int) -> float:
     """All-point interpolated AP: area under the precision envelope of the ranked detections."""
     if positives == 0:
         return math.nan
@@ -362,8 +362,8 @@ def _summarise(outcomes: list[_BayOutcome]) -> EvaluationReport:
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     errors = [o.compliance_error for o in outcomes if o.compliance_error is not None]
     return EvaluationReport(
-        ap50=_average_precision([r for o in outcomes for r in o.ranked_all], sum(o.positives_all for o in outcomes)),
-        ap50_visible=_average_precision(
+        ap50=average_precision([r for o in outcomes for r in o.ranked_all], sum(o.positives_all for o in outcomes)),
+        ap50_visible=average_precision(
             [r for o in outcomes for r in o.ranked_visible], sum(o.positives_visible for o in outcomes)
         ),
         sku_accuracy=_ratio(sum(o.catalog_correct for o in outcomes), sum(o.catalog_matched for o in outcomes)),

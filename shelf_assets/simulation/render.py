@@ -575,9 +575,15 @@ def _degrade(photo: Image.Image, rng: np.random.Generator, difficulty: Difficult
 
 
 def render_photo(planogram: Planogram, state: ShelfState, catalog: Catalog, packshots: dict[str, Image.Image],
-                 look: StoreLook, difficulty: Difficulty, rng: np.random.Generator) -> RenderedPhoto:
-    """One photo of one bay: flat scene, camera homography, degradations, and exact truth boxes."""
+                 look: StoreLook, difficulty: Difficulty, rng: np.random.Generator,
+                 long_side: int | None = None) -> RenderedPhoto:
+    """One photo of one bay: flat scene, camera homography, degradations, and exact truth boxes.
+
+    `long_side` shrinks the phone's resolution (training scenes need working-size photos, not 12 MP ones)."""
     size, file_format = _choose_size(rng, planogram)
+    if long_side is not None:
+        shrink = long_side / max(size)
+        size = (round(size[0] * shrink), round(size[1] * shrink))
     image_width, image_height = size
     to_image = _camera_homography(rng, planogram, size, difficulty)
     to_scene = np.linalg.inv(to_image)

@@ -30,6 +30,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from shelf_assets.master import find_packshot
+from shelf_assets.vision.crops import trim_studio_border
 from shelf_assets.vision.types import ProductBox
 
 THUMB_WIDTH = 20
@@ -93,30 +94,6 @@ def _pool(planes: np.ndarray, factor: int) -> np.ndarray:
     return planes.reshape(*lead, height // factor, factor, width // factor, factor).mean(axis=(-3, -1))
 
 
-def _trim_studio_border(packshot: Image.Image) -> Image.Image:
-    """Crop an even studio background (or transparent margin) so the thumbnail holds only the product face."""
-    rgba = packshot.convert("RGBA")
-    alpha = np.asarray(rgba)[..., 3]
-    if alpha.min() < 250:
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        rgba = Image.alpha_composite(background, rgba)
-        bbox = Image.fromarray(alpha).point(lambda value: 255 if value > 16 else 0).getbbox()
-        rgb = rgba.convert("RGB")
-        return rgb.crop(bbox) if bbox else rgb
-    rgb = rgba.convert("RGB")
-    pixels = np.asarray(rgb, dtype=np.int16)
-    corner = pixels[0, 0]
-    differs = np.abs(pixels - corner).max(axis=2) > 12
-    if not differs.any():
-        return rgb
-    rows = np.flatnonzero(differs.any(axis=1))
-    cols = np.flatnonzero(differs.any(axis=0))
-    box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-    if (box[2] - box[0]) * (box[3] - box[1]) < 0.5 * rgb.width * rgb.height:
-        return rgb
-    return rgb.crop(box)
-
-
 def _search_grids(image: Image.Image, boxes: Sequence[ProductBox]) -> np.ndarray:
     """(n_boxes, n_scales, 3, H+2s, W+2s) opponent cells around every box at every scale.
 
@@ -149,6 +126,28 @@ def _search_grids(image: Image.Image, boxes: Sequence[ProductBox]) -> np.ndarray
     return _opponent(grids.transpose(0, 1, 4, 2, 3).astype(np.float32) / 255.0)
 
 
+def read_packshots(packshot_dir: Path, sku_ids: Sequence[str]) -> list[Image.Image]:
+    """Load `<sku>.png` or `.jpg` for every catalog SKU; a missing or unreadable one is named."""
+    packshot_dir = Path(packshot_dir)
+    if not packshot_dir.is_dir():
+        raise PackshotError(f"packshot folder not found: {packshot_dir}")
+    missing = [sku for sku in sku_ids if find_packshot(packshot_dir, sku) is None]
+    if missing:
+        shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+        raise PackshotError(f"missing packshot for {len(missing)} SKU(s) in {packshot_dir}: {shown}")
+    images = []
+    for sku in sku_ids:
+        path = find_packshot(packshot_dir, sku)
+        assert path is not None
+        try:
+            with Image.open(path) as opened:
+                opened.load()
+                images.append(opened.copy())
+        except OSError as exc:
+            raise PackshotError(f"unreadable packshot for {sku}: {path.name}: {exc}") from exc
+    return images
+
+
 class PackshotMatcher:
     """Nearest packshot by layout-and-colour correlation, with a floor below which a box is unknown."""
 
@@ -161,7 +160,7 @@ class PackshotMatcher:
             raise PackshotError("duplicate SKU ids in the catalog")
         self.sku_ids = list(sku_ids)
         self.min_score = min_score
-        faces = [_trim_studio_border(packshot) for packshot in packshots]
+        faces = [trim_studio_border(packshot) for packshot in packshots]
         self._aspects = np.array([face.height / max(face.width, 1) for face in faces], dtype=np.float32)
         thumbs = np.stack([
             np.asarray(face.resize((THUMB_WIDTH, THUMB_HEIGHT), Image.Resampling.BOX), dtype=np.float32)
@@ -173,25 +172,7 @@ class PackshotMatcher:
 
     @classmethod
     def from_folder(cls, packshot_dir: Path, sku_ids: Sequence[str]) -> PackshotMatcher:
-        """Load `<sku>.png` or `.jpg` for every catalog SKU; a missing or unreadable one is named."""
-        packshot_dir = Path(packshot_dir)
-        if not packshot_dir.is_dir():
-            raise PackshotError(f"packshot folder not found: {packshot_dir}")
-        missing = [sku for sku in sku_ids if find_packshot(packshot_dir, sku) is None]
-        if missing:
-            shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
-            raise PackshotError(f"missing packshot for {len(missing)} SKU(s) in {packshot_dir}: {shown}")
-        images = []
-        for sku in sku_ids:
-            path = find_packshot(packshot_dir, sku)
-            assert path is not None
-            try:
-                with Image.open(path) as opened:
-                    opened.load()
-                    images.append(opened.copy())
-            except OSError as exc:
-                raise PackshotError(f"unreadable packshot for {sku}: {path.name}: {exc}") from exc
-        return cls(sku_ids, images)
+        return cls(sku_ids, read_packshots(packshot_dir, sku_ids))
 
     def _aspect_penalty(self, boxes: Sequence[ProductBox]) -> np.ndarray:
         """A jittered box's aspect is ~15 % off at worst; beyond that, the wrong pack size pays."""

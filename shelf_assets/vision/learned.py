@@ -1,0 +1,267 @@
+"""The learned path at inference: boxes and shelf rows from the detector net, SKUs from the embedder.
+
+Decoding is plain numpy on the nets' stride-8 maps: heatmap peaks become facings, and the shelf-line map
+is traced column by column into one straight line per shelf, which numbers the rows and gives each row its
+extent even where its ends are empty. When the maps do not make a coherent bay (no shelf line, facings that
+stand on no line, low confidence) the detector says why instead of answering, and the caller falls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from shelf_assets.vision.crops import context_crops, detector_input, packshot_face
+from shelf_assets.vision.matcher import PackshotMatcher, SkuMatch
+from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow
+
+STRIDE = 8
+
+
+@dataclass(frozen=True)
+class FixtureSettings:
+    """How the maps are read for one fixture type, and when the classical detector must take over."""
+
+    peak_threshold: float = 0.3
+    line_threshold: float = 0.4
+    min_line_share: float = 0.3
+    max_off_line_share: float = 0.2
+    min_mean_confidence: float = 0.45
+
+
+DEFAULT_SETTINGS = {"gondola": FixtureSettings(), "freezer": FixtureSettings(), "endcap": FixtureSettings()}
+
+
+@dataclass(frozen=True)
+class ShelfLine:
+    """y = slope * x + intercept between x_left and x_right, in the pixels of the image it was found in."""
+
+    slope: float
+    intercept: float
+    x_left: float
+    x_right: float
+
+    def y_at(self, x: np.ndarray | float) -> np.ndarray | float:
+        return self.slope * np.asarray(x) + self.intercept
+
+
+@dataclass
+class LearnedResult:
+    """The detection, or why the learned detector will not vouch for one."""
+
+    detection: BayDetection | None
+    unsure_because: str | None = None
+    mean_confidence: float = 0.0
+
+
+def decode_centres(centre: np.ndarray, size: np.ndarray, offset: np.ndarray,
+                   threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 4) boxes in input pixels and (N,) peak probabilities; a peak is a local 3×3 maximum above threshold."""
+    padded = np.pad(centre, 1, constant_values=0.0)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3))
+    peaks = (centre >= windows.max(axis=(2, 3))) & (centre > threshold)
+    rows, cols = np.nonzero(peaks)
+    cx = (cols + offset[0, rows, cols]) * STRIDE
+    cy = (rows + offset[1, rows, cols]) * STRIDE
+    width = np.exp(size[0, rows, cols]) * STRIDE
+    height = np.exp(size[1, rows, cols]) * STRIDE
+    boxes = np.stack([cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2], axis=1)
+    return boxes.reshape(-1, 4), centre[rows, cols]
+
+
+def trace_shelf_lines(line_map: np.ndarray, threshold: float, min_length_cells: float) -> list[ShelfLine]:
+    """Straight shelf lines from the line map: ridge points per column, linked left to right into tracks,
+    tracks broken by an occluder rejoined when they continue one another, short ones dropped."""
+    rows, cols = line_map.shape
+    tracks: list[list[tuple[int, float]]] = []
+    for col in range(cols):
+        column = line_map[:, col]
+        above = column > threshold
+        ridge = above & (column > np.r_[-1.0, column[:-1]]) & (column >= np.r_[column[1:], -1.0])
+        for row in np.flatnonzero(ridge):
+            low, high = max(0, row - 1), min(rows, row + 2)
+            weights = column[low:high]
+            y = float((np.arange(low, high) * weights).sum() / weights.sum())
+            best, best_distance = None, 1.5
+            for track in tracks:
+                last_col, last_y = track[-1]
+                if last_col < col and col - last_col <= 2 and abs(last_y - y) < best_distance:
+                    best, best_distance = track, abs(last_y - y)
+            if best is None:
+                tracks.append([(col, y)])
+            else:
+                best.append((col, y))
+    fitted = [_fit(track) for track in tracks if len(track) >= 2]
+    merged = _rejoin(sorted(fitted, key=lambda item: item[1][0][0]))
+    lines = []
+    for slope, intercept, first, last in merged:
+        if last - first + 1 >= min_length_cells:
+            lines.append(ShelfLine(slope, (intercept + 0.5) * STRIDE - slope * 0.5 * STRIDE,
+                                   first * STRIDE, (last + 1) * STRIDE))
+    return sorted(lines, key=lambda line: float(line.y_at((line.x_left + line.x_right) / 2)))
+
+
+def _fit(track: list[tuple[int, float]]):
+    cols = np.array([c for c, _ in track], dtype=float)
+    ys = np.array([y for _, y in track], dtype=float)
+    slope, intercept = np.polyfit(cols, ys, 1) if len(track) > 2 else (0.0, float(ys.mean()))
+    return [float(slope), float(intercept), int(cols.min()), int(cols.max())], [track]
+
+
+def _rejoin(fitted) -> list[tuple[float, float, int, int]]:
+    """Join tracks (sorted by first column) that continue one another across a gap within a cell."""
+    lines: list[list] = []
+    for (slope, intercept, first, last), points in fitted:
+        for line in lines:
+            line_slope, line_intercept, line_first, line_last = line[0]
+            if first > line_last and abs(line_slope * first + line_intercept - (slope * first + intercept)) < 1.0:
+                joined = [point for track in (*line[1], *points) for point in track]
+                line[0], line[1] = _fit(joined)[0], [joined]
+                break
+        else:
+            lines.append([[slope, intercept, first, last], list(points)])
+    return [tuple(line[0]) for line in lines]
+
+
+def assemble_bay(boxes: np.ndarray, scores: np.ndarray, lines: list[ShelfLine], settings: FixtureSettings,
+                 image_width: float) -> LearnedResult:
+    """Number the rows from the shelf lines and stand every box on the nearest one, in the lines' pixels."""
+    if not len(lines):
+        return LearnedResult(None, "no shelf line found")
+    if not len(boxes):
+        return LearnedResult(None, "no product found")
+    centres_x = (boxes[:, 0] + boxes[:, 2]) / 2
+    bottoms = boxes[:, 3]
+    distances = np.stack([np.abs(bottoms - line.y_at(centres_x)) for line in lines], axis=1)
+    nearest = np.argmin(distances, axis=1)
+    heights = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
+    off_line = distances[np.arange(len(boxes)), nearest] > 0.3 * heights
+    mean_confidence = float(scores.mean())
+    if off_line.mean() > settings.max_off_line_share:
+        return LearnedResult(None, f"{off_line.mean():.0%} of the facings stand on no shelf line", mean_confidence)
+    if mean_confidence < settings.min_mean_confidence:
+        return LearnedResult(None, f"mean confidence {mean_confidence:.2f} is below "
+                                   f"{settings.min_mean_confidence:.2f}", mean_confidence)
+    rows = []
+    for index, line in enumerate(lines):
+        floor = float(line.y_at((line.x_left + line.x_right) / 2))
+        standing = boxes[nearest == index]
+        top = float(standing[:, 1].min()) if len(standing) else floor
+        rows.append(ShelfRow(index + 1, top, floor, max(0.0, line.x_left), min(image_width, line.x_right)))
+    products = [ProductBox(float(x0), float(y0), float(x1), float(y1), int(row) + 1, float(score))
+                for (x0, y0, x1, y1), row, score in zip(boxes, nearest, scores)]
+    products.sort(key=lambda box: (box.row, box.x0))
+    return LearnedResult(BayDetection(rows=rows, products=products, detector="learned"), None, mean_confidence)
+
+
+class LearnedDetector:
+    """The detector net and its per-fixture settings; `detect_batch` runs one forward pass for many photos."""
+
+    def __init__(self, net, settings: dict[str, FixtureSettings] | None = None, device: str = "cpu") -> None:
+        self.net = net.to(device).eval()
+        self.settings = settings or DEFAULT_SETTINGS
+        self.device = device
+
+    def detect_batch(self, images: Sequence[Image.Image], fixture_types: Sequence[str]) -> list[LearnedResult]:
+        import torch
+
+        from shelf_assets.vision.nets import normalise_pixels
+
+        inputs = [detector_input(image) for image in images]
+        results: list[LearnedResult | None] = [None] * len(images)
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for index, (pixels, _) in enumerate(inputs):
+            by_shape.setdefault(pixels.shape, []).append(index)
+        for indices in by_shape.values():
+            batch = torch.from_numpy(np.stack([inputs[i][0] for i in indices])).to(self.device)
+            with torch.inference_mode():
+                outputs = self.net(normalise_pixels(batch))
+            maps = {
+                "centre": torch.sigmoid(outputs["centre"]).float().cpu().numpy(),
+                "size": outputs["size"].float().cpu().numpy(),
+                "offset": torch.sigmoid(outputs["offset"]).float().cpu().numpy(),
+                "shelf_line": torch.sigmoid(outputs["shelf_line"]).float().cpu().numpy(),
+            }
+            for position, index in enumerate(indices):
+                scale = inputs[index][1]
+                results[index] = self._read_maps({key: value[position] for key, value in maps.items()},
+                                                 fixture_types[index], scale, images[index].size)
+        return [result for result in results if result is not None]
+
+    def _read_maps(self, maps: dict[str, np.ndarray], fixture_type: str, scale: float,
+                   size: tuple[int, int]) -> LearnedResult:
+        settings = self.settings.get(fixture_type, FixtureSettings())
+        valid_cols = max(1, round(size[0] * scale / STRIDE))
+        boxes, scores = decode_centres(maps["centre"][0], maps["size"], maps["offset"], settings.peak_threshold)
+        lines = trace_shelf_lines(maps["shelf_line"][0][:, :valid_cols], settings.line_threshold,
+                                  settings.min_line_share * valid_cols)
+        result = assemble_bay(boxes, scores, lines, settings, size[0] * scale)
+        if result.detection is not None:
+            result.detection = _rescaled(result.detection, 1.0 / scale)
+        return result
+
+
+def _rescaled(detection: BayDetection, factor: float) -> BayDetection:
+    rows = [ShelfRow(r.row, r.y_top * factor, r.y_bottom * factor, r.x_left * factor, r.x_right * factor)
+            for r in detection.rows]
+    products = [ProductBox(p.x0 * factor, p.y0 * factor, p.x1 * factor, p.y1 * factor, p.row, p.confidence)
+                for p in detection.products]
+    return BayDetection(rows=rows, products=products, detector=detection.detector)
+
+
+@dataclass(frozen=True)
+class MatcherSettings:
+    """How identity is decided: the embedding similarity, plus `correlation_weight` times the packshot
+    correlation matcher's score (two views of the same packshots; tuned on validation catalogs), and the fused
+    score below which a product is unknown (None: the embedder's own learned threshold)."""
+
+    correlation_weight: float = 0.0
+    unknown_threshold: float | None = None
+
+
+class EmbeddingMatcher:
+    """SKU identity as the nearest packshot in the embedder's space (optionally fused with the packshot
+    correlation); below the threshold, unknown."""
+
+    def __init__(self, net, sku_ids: Sequence[str], packshots: Sequence[Image.Image], device: str = "cpu",
+                 settings: MatcherSettings = MatcherSettings(), correlation: PackshotMatcher | None = None) -> None:
+        import torch
+
+        from shelf_assets.vision.nets import normalise_pixels
+
+        self.net = net.to(device).eval()
+        self.device = device
+        self.sku_ids = list(sku_ids)
+        self.weight = settings.correlation_weight if correlation is not None else 0.0
+        self.correlation = correlation
+        learned = float(net.unknown_threshold.detach())
+        self.threshold = settings.unknown_threshold if settings.unknown_threshold is not None and self.weight else learned
+        faces = torch.from_numpy(np.stack([packshot_face(packshot) for packshot in packshots])).to(device)
+        with torch.inference_mode():
+            self.face_vectors = net(normalise_pixels(faces)) if len(faces) else None
+
+    def scores(self, image: Image.Image, boxes: Sequence[ProductBox]) -> np.ndarray:
+        """(boxes, SKUs) fused similarity."""
+        import torch
+
+        from shelf_assets.vision.nets import normalise_pixels
+
+        crops = context_crops(image, np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes]), margin=0.0)
+        with torch.inference_mode():
+            vectors = self.net(normalise_pixels(torch.from_numpy(crops).to(self.device)))
+            similarity = (vectors @ self.face_vectors.T).float().cpu().numpy()
+        if self.weight:
+            similarity = similarity + self.weight * self.correlation.scores(image, boxes)
+        return similarity
+
+    def identify(self, image: Image.Image, boxes: Sequence[ProductBox]) -> list[SkuMatch]:
+        if not boxes or self.face_vectors is None:
+            return [SkuMatch("", 0.0) for _ in boxes]
+        similarity = self.scores(image, boxes)
+        best = similarity.argmax(axis=1)
+        scores = similarity[np.arange(len(boxes)), best]
+        return [SkuMatch(self.sku_ids[index] if score >= self.threshold else "", float(score) / (1 + self.weight))
+                for index, score in zip(best, scores)]

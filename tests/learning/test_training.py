@@ -1,0 +1,55 @@
+import json
+
+import numpy as np
+import pytest
+
+from shelf_assets.learning.dataset import ensure_shards, load_shard
+from shelf_assets.learning.detector_training import detector_targets
+from shelf_assets.learning.recipe import TrainingError, recipe_named, train_models
+from shelf_assets.vision.crops import DETECTOR_LONG_SIDE, EMBED_HEIGHT, EMBED_WIDTH
+from shelf_assets.vision.model_files import load_bundle
+
+
+def test_targets_peak_at_box_centres_and_follow_shelf_lines():
+    boxes = np.array([[16, 16, 48, 80], [48, 16, 80, 80]], dtype=np.float32)
+    lines = np.array([[0, 84, 128, 100]], dtype=np.float32)
+    targets = detector_targets(boxes, lines, 128, 128)
+    assert targets["mask"].sum() == 2
+    assert targets["centre"][6, 4] == 1.0 and targets["centre"][6, 8] == 1.0
+    assert targets["size"][:, 6, 4] == pytest.approx(np.log([4.0, 8.0]))
+    line_rows = targets["shelf_line"].argmax(axis=0)
+    assert line_rows[0] == 10 and line_rows[-1] == 12
+
+
+def test_a_shard_holds_detector_images_crops_and_packshot_faces(tmp_path):
+    [path] = ensure_shards(tmp_path, [10_000], scenes_per_catalog=2, workers=1)
+    shard = load_shard(path)
+    assert shard.images.shape == (2, DETECTOR_LONG_SIDE, DETECTOR_LONG_SIDE, 3)
+    assert all(len(boxes) > 5 for boxes in shard.boxes) and all(len(lines) >= 2 for lines in shard.lines)
+    for (width, height), boxes in zip(shard.sizes, shard.boxes):
+        assert max(width, height) == DETECTOR_LONG_SIDE
+        assert boxes[:, 2].max() <= width + 1 and boxes[:, 3].max() <= height + 1
+    assert shard.faces.shape[1:] == (EMBED_HEIGHT, EMBED_WIDTH, 3)
+    assert len(shard.crops) == len(shard.crop_labels) and shard.crop_labels.max() < len(shard.faces)
+    assert ensure_shards(tmp_path, [10_000], scenes_per_catalog=2, workers=1) == [path]
+
+
+@pytest.mark.slow
+def test_training_from_a_seed_is_reproducible_and_writes_a_loadable_bundle(tmp_path):
+    recipe = recipe_named("quick", seed=3)
+    first = train_models(recipe, tmp_path / "cache", tmp_path / "first")
+    second = train_models(recipe, tmp_path / "cache", tmp_path / "second")
+    assert first.version == second.version
+    bundle = load_bundle(tmp_path / "first")
+    assert bundle.version == first.version
+    card = json.loads((tmp_path / "first" / "model_card.json").read_text())
+    assert card["seed"] == 3 and card["training_catalog_seeds"][0] == 13_000
+    assert set(card["validation"]["detector"]) <= {"gondola", "freezer", "endcap"}
+    assert 0.0 <= card["validation"]["embedder"]["sku_top1"] <= 1.0
+
+
+def test_recipes_refuse_unknown_presets_and_seeds_that_would_overlap_other_catalogs():
+    with pytest.raises(TrainingError, match="preset"):
+        recipe_named("huge", 0)
+    with pytest.raises(TrainingError, match="seed"):
+        recipe_named("full", 5_000)

@@ -1,0 +1,141 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from shelf_assets.vision.learned import (
+    STRIDE,
+    EmbeddingMatcher,
+    FixtureSettings,
+    LearnedDetector,
+    ShelfLine,
+    assemble_bay,
+    decode_centres,
+    trace_shelf_lines,
+)
+from shelf_assets.vision.model_files import load_bundle
+from shelf_assets.vision.nets import ProductEmbedder
+from shelf_assets.vision.types import ProductBox
+
+
+def test_centre_peaks_become_boxes_of_the_regressed_size():
+    centre = np.zeros((10, 12), dtype=np.float32)
+    centre[4, 3], centre[4, 4] = 0.9, 0.5
+    centre[7, 9] = 0.6
+    size = np.zeros((2, 10, 12), dtype=np.float32)
+    size[:, 4, 3] = np.log([4.0, 8.0])
+    size[:, 7, 9] = np.log([2.0, 2.0])
+    offset = np.full((2, 10, 12), 0.5, dtype=np.float32)
+
+    boxes, scores = decode_centres(centre, size, offset, threshold=0.3)
+
+    order = np.argsort(-scores)
+    assert scores[order].tolist() == pytest.approx([0.9, 0.6])
+    cx, cy = 3.5 * STRIDE, 4.5 * STRIDE
+    assert boxes[order[0]] == pytest.approx([cx - 2 * STRIDE, cy - 4 * STRIDE, cx + 2 * STRIDE, cy + 4 * STRIDE])
+    assert boxes[order[1]] == pytest.approx([8.5 * STRIDE, 6.5 * STRIDE, 10.5 * STRIDE, 8.5 * STRIDE])
+
+
+def _line_map(rows: int, cols: int, lines: list[tuple[float, float]], gap: tuple[int, int] | None = None) -> np.ndarray:
+    grid = np.zeros((rows, cols), dtype=np.float32)
+    ys = np.arange(rows, dtype=np.float32)[:, None]
+    for slope, intercept in lines:
+        centre = slope * np.arange(cols) + intercept
+        grid = np.maximum(grid, np.exp(-((ys - centre[None, :]) ** 2) / 0.8))
+    if gap:
+        grid[:, gap[0]:gap[1]] = 0.0
+    return grid
+
+
+def test_slanted_shelf_lines_are_traced_top_to_bottom_and_rejoined_across_an_occluder():
+    line_map = _line_map(40, 60, [(0.05, 10.0), (0.05, 25.0)], gap=(20, 24))
+
+    lines = trace_shelf_lines(line_map, threshold=0.4, min_length_cells=20)
+
+    assert len(lines) == 2
+    top, bottom = lines
+    assert top.slope == pytest.approx(0.05, abs=0.01)
+    assert float(top.y_at(30 * STRIDE)) == pytest.approx((0.05 * 30 + 10.0 + 0.5) * STRIDE - 0.05 * 0.5 * STRIDE, abs=2)
+    assert float(bottom.y_at(0)) > float(top.y_at(0))
+    assert top.x_left == 0 and top.x_right == 60 * STRIDE
+
+
+def test_short_line_fragments_are_not_shelves():
+    line_map = _line_map(40, 60, [(0.0, 10.0)])
+    line_map[:, 8:] = 0.0
+    assert trace_shelf_lines(line_map, threshold=0.4, min_length_cells=18) == []
+
+
+def _flat_line(y: float) -> ShelfLine:
+    return ShelfLine(0.0, y, 0.0, 400.0)
+
+
+def test_boxes_stand_on_the_nearest_shelf_line_and_rows_are_numbered_from_the_top():
+    lines = [_flat_line(100.0), _flat_line(250.0)]
+    boxes = np.array([[10, 20, 60, 100], [70, 30, 120, 98], [10, 160, 60, 252]], dtype=np.float32)
+    result = assemble_bay(boxes, np.array([0.9, 0.8, 0.7]), lines, FixtureSettings(), 400.0)
+    assert result.unsure_because is None
+    assert [(box.row, box.x0) for box in result.detection.products] == [(1, 10), (1, 70), (2, 10)]
+    assert [(row.row, row.x_left, row.x_right) for row in result.detection.rows] == [(1, 0, 400), (2, 0, 400)]
+
+
+@pytest.mark.parametrize("boxes, scores, lines, reason", [
+    (np.array([[10, 20, 60, 100]]), np.array([0.9]), [], "no shelf line"),
+    (np.zeros((0, 4)), np.zeros(0), [_flat_line(100.0)], "no product"),
+    (np.array([[10, 20, 60, 40], [70, 20, 120, 100]]), np.array([0.9, 0.9]), [_flat_line(100.0)], "stand on no shelf"),
+    (np.array([[10, 20, 60, 100]]), np.array([0.2]), [_flat_line(100.0)], "mean confidence"),
+])
+def test_an_incoherent_reading_is_refused_with_its_reason(boxes, scores, lines, reason):
+    result = assemble_bay(boxes.astype(np.float32), scores, lines, FixtureSettings(), 400.0)
+    assert result.detection is None
+    assert reason in result.unsure_because
+
+
+def test_the_packaged_detector_reads_a_photo_in_working_pixels():
+    bundle = load_bundle()
+    detector = LearnedDetector(bundle.detector, bundle.settings)
+    image = Image.new("RGB", (1008, 756), (200, 190, 180))
+    [result] = detector.detect_batch([image], ["gondola"])
+    assert result.detection is not None or result.unsure_because
+    if result.detection is not None:
+        for box in result.detection.products:
+            assert 0 <= box.x0 < box.x1 <= 1008 * 1.2
+
+
+def _solid(colour: tuple[int, int, int]) -> Image.Image:
+    return Image.new("RGB", (40, 80), colour)
+
+
+def test_embedding_matcher_calls_a_product_unknown_below_the_learned_threshold():
+    torch.manual_seed(0)
+    net = ProductEmbedder()
+    net.eval()
+    matcher = EmbeddingMatcher(net, ["A", "B"], [_solid((220, 30, 30)), _solid((30, 30, 220))])
+    photo = Image.new("RGB", (200, 100), (220, 30, 30))
+    box = ProductBox(10, 10, 50, 90, 1, 0.9)
+
+    with torch.no_grad():
+        net.unknown_threshold.fill_(-1.0)
+    [nearest] = EmbeddingMatcher(net, ["A", "B"], [_solid((220, 30, 30)), _solid((30, 30, 220))]).identify(photo, [box])
+    assert nearest.sku_id == "A" and nearest.score == pytest.approx(1.0, abs=1e-3)
+
+    with torch.no_grad():
+        net.unknown_threshold.fill_(1.01)
+    [unknown] = EmbeddingMatcher(net, ["A", "B"], [_solid((220, 30, 30)), _solid((30, 30, 220))]).identify(photo, [box])
+    assert unknown.sku_id == ""
+    assert matcher.identify(photo, []) == []
+
+
+@pytest.mark.gpu
+def test_a_cuda_batch_finds_the_same_facings_as_the_cpu():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    bundle = load_bundle()
+    rng = np.random.default_rng(0)
+    images = [Image.fromarray(rng.integers(0, 255, (756, 1008, 3), dtype=np.uint8)) for _ in range(3)]
+    on_cpu = LearnedDetector(bundle.detector, bundle.settings, "cpu").detect_batch(images, ["gondola"] * 3)
+    on_gpu = LearnedDetector(load_bundle().detector, bundle.settings, "cuda").detect_batch(images, ["gondola"] * 3)
+    for cpu, gpu in zip(on_cpu, on_gpu):
+        assert (cpu.detection is None) == (gpu.detection is None)
+        if cpu.detection is not None:
+            assert len(cpu.detection.products) == len(gpu.detection.products)
