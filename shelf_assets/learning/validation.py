@@ -1,7 +1,8 @@
 """Scoring trained nets on validation catalogs the training never saw, and tuning per-fixture settings there.
 
-The per-fixture peak threshold is chosen on these catalogs (the one with the best facing F1 at IoU 0.5),
-never on the chains `shelf-audit evaluate` renders, so the evaluation stays a test on unseen data.
+The per-fixture peak threshold (best facing F1 at IoU 0.5) and the matcher's fusion weight and unknown
+threshold are chosen on these catalogs, never on the chains `shelf-audit evaluate` renders, so the evaluation
+stays a test on unseen data.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ from dataclasses import replace
 
 import numpy as np
 import torch
+from PIL import Image
 
 from shelf_assets.learning.dataset import Shard
 from shelf_assets.learning.embedder_training import embedder_logits
 from shelf_assets.scoring.evaluation import average_precision, box_iou, match_detections
-from PIL import Image
-
 from shelf_assets.vision.crops import CONTEXT_MARGIN, centre_crops
 from shelf_assets.vision.learned import (
     DEFAULT_SETTINGS,
+    STRIDE,
     FixtureSettings,
     MatcherSettings,
-    STRIDE,
     decode_centres,
     trace_shelf_lines,
 )
