@@ -45,8 +45,7 @@ class ModelStore(ConfigurableResource):
 
     def version(self) -> str:
         """The version detections will carry: the learned bundle's digest, or the classical detector's name."""
-        self._check_route()
-        return CLASSICAL_VERSION if self.route == "classical" else bundle_version(self.current_folder())
+        return version_of(self.load())
 
     def load(self) -> ModelBundle | None:
         """The bundle in use, or None on the classical route."""
@@ -78,6 +77,10 @@ class ModelStore(ConfigurableResource):
     def _check_route(self) -> None:
         if self.route not in ROUTES:
             raise ModelStoreError(f"unknown detector route {self.route!r}: use one of {', '.join(ROUTES)}")
+
+
+def version_of(bundle: ModelBundle | None) -> str:
+    return CLASSICAL_VERSION if bundle is None else bundle.version
 
 
 @functools.lru_cache(maxsize=2)

@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext, Output, asset
 
 from resources.gpu import GpuResource
 from resources.master_data import MasterDataResource
-from resources.model_store import ModelStore
+from resources.model_store import ModelStore, version_of
 from shelf_assets.assets.detector_model import detector_model
 from shelf_assets.assets.master_data import sku_catalog
 from shelf_assets.assets.metadata import preview, reasons
@@ -32,8 +32,9 @@ def detections(
     master = master_data.load()
     started = time.perf_counter()
     device = gpu.prepare()
-    model_version = model_store.version()
-    detectors = build_detectors(model_store.load(), model_version, master.packshot_dir, tuple(master.catalog.sku_id),
+    bundle = model_store.load()
+    model_version = version_of(bundle)
+    detectors = build_detectors(bundle, model_version, master.packshot_dir, tuple(master.catalog.sku_id),
                                 device, gpu.batch_policy)
     context.log.info(f"detecting with {model_version} on {device}")
     days = store_days_of(context)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
-from shelf_assets.vision.accelerator import BatchPolicy, run_in_batches
+from shelf_assets.vision.accelerator import BatchPolicy, is_out_of_memory, run_in_batches
 from shelf_assets.vision.classical import detect_classical
 from shelf_assets.vision.learned import EmbeddingMatcher, LearnedDetector, LearnedResult
 from shelf_assets.vision.matcher import PackshotMatcher, read_packshots
@@ -64,7 +64,7 @@ def build_detectors(bundle: ModelBundle | None, model_version: str, packshot_dir
 @functools.lru_cache(maxsize=2)
 def _embedding_matcher(bundle: ModelBundle, packshot_dir: Path, sku_ids: tuple[str, ...], device: str) -> EmbeddingMatcher:
     packshots = read_packshots(packshot_dir, sku_ids)
-    correlation = PackshotMatcher(sku_ids, packshots) if bundle.matcher_settings.correlation_weight else None
+    correlation = catalog_matcher(packshot_dir, sku_ids) if bundle.matcher_settings.correlation_weight else None
     return EmbeddingMatcher(bundle.embedder, sku_ids, packshots, device, bundle.matcher_settings, correlation)
 
 
@@ -126,7 +126,7 @@ def _learned_results(photos: Sequence, images: Sequence[Image.Image | str],
         found = detectors.learned.detect_batch([images[i] for i in readable],
                                                [photos[i].fixture_type for i in readable])
     except Exception as error:
-        if type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower():
+        if is_out_of_memory(error):
             raise
         reason = f"learned detector failed: {type(error).__name__}: {error}"
         found = [LearnedResult(None, reason) for _ in readable]

@@ -19,7 +19,7 @@ from torch.nn import functional
 from shelf_assets.learning.augment import relight
 from shelf_assets.learning.dataset import Shard
 from shelf_assets.learning.loop import optimise
-from shelf_assets.vision.crops import CONTEXT_MARGIN, EMBED_HEIGHT, EMBED_WIDTH
+from shelf_assets.vision.crops import EMBED_HEIGHT, EMBED_WIDTH, box_in_context
 from shelf_assets.vision.nets import ProductEmbedder, normalise_pixels
 
 BOX_JITTER = 0.06
@@ -38,9 +38,8 @@ class EmbedderTrainingConfig:
 
 def jittered_crop(context: np.ndarray, rng: np.random.Generator, jitter: float = BOX_JITTER) -> np.ndarray:
     """The embedder's input cut from a context crop with the box moved and resized as a detector's would be."""
-    height, width = context.shape[:2]
-    box_w, box_h = width / (1 + 2 * CONTEXT_MARGIN), height / (1 + 2 * CONTEXT_MARGIN)
-    x0, y0 = (width - box_w) / 2, (height - box_h) / 2
+    x0, y0, x1, y1 = box_in_context(context.shape[1], context.shape[0])
+    box_w, box_h = x1 - x0, y1 - y0
     dx0, dx1 = rng.uniform(-jitter, jitter, 2) * box_w
     dy0, dy1 = rng.uniform(-jitter, jitter, 2) * box_h
     region = (x0 + dx0, y0 + dy0, x0 + box_w + dx1, y0 + box_h + dy1)

@@ -81,7 +81,6 @@ def train_models(recipe: TrainingRecipe, cache: Path, out_folder: Path, workers:
     if min(recipe.detector.steps, recipe.embedder.steps) < 20:
         raise TrainingError("each net needs at least 20 training steps")
     started = time.monotonic()
-    torch.set_num_threads(max(1, workers))
 
     def report(stage: str) -> Callable[[int, int], None]:
         return lambda done, total: progress(f"{stage}: {done}/{total}")

@@ -17,7 +17,7 @@ from PIL import Image
 from shelf_assets.learning.dataset import Shard
 from shelf_assets.learning.embedder_training import embedder_logits
 from shelf_assets.scoring.evaluation import average_precision, box_iou, match_detections
-from shelf_assets.vision.crops import CONTEXT_MARGIN, centre_crops
+from shelf_assets.vision.crops import box_in_context, centre_crops
 from shelf_assets.vision.learned import (
     DEFAULT_SETTINGS,
     STRIDE,
@@ -120,9 +120,7 @@ def _similarities(net, shard: Shard) -> tuple[np.ndarray, np.ndarray]:
     embedding = (crops @ faces.T).numpy()
     correlation = PackshotMatcher([str(i) for i in range(len(shard.faces))],
                                   [Image.fromarray(face) for face in shard.faces])
-    height, width = shard.crops.shape[1:3]
-    box_w, box_h = width / (1 + 2 * CONTEXT_MARGIN), height / (1 + 2 * CONTEXT_MARGIN)
-    box = ProductBox((width - box_w) / 2, (height - box_h) / 2, (width + box_w) / 2, (height + box_h) / 2, 1, 1.0)
+    box = ProductBox(*box_in_context(shard.crops.shape[2], shard.crops.shape[1]), 1, 1.0)
     correlated = np.stack([correlation.scores(Image.fromarray(crop), [box])[0] for crop in shard.crops])
     return embedding, correlated
 

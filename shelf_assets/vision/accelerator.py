@@ -82,7 +82,7 @@ def run_in_batches(
         try:
             results = infer(batch)
         except Exception as error:
-            if not _is_out_of_memory(error) or batch_size <= 1:
+            if not is_out_of_memory(error) or batch_size <= 1:
                 raise
             _empty_cache(device)
             batch_size = max(1, batch_size // 2)
@@ -93,7 +93,7 @@ def run_in_batches(
         _empty_cache(device)
 
 
-def _is_out_of_memory(error: Exception) -> bool:
+def is_out_of_memory(error: Exception) -> bool:
     return type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
 
 

@@ -44,6 +44,12 @@ def context_crops(image: Image.Image, boxes: np.ndarray, margin: float = CONTEXT
     return crops
 
 
+def box_in_context(width: float, height: float, margin: float = CONTEXT_MARGIN) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of the box inside a context crop of `width` × `height`."""
+    box_w, box_h = width / (1 + 2 * margin), height / (1 + 2 * margin)
+    return (width - box_w) / 2, (height - box_h) / 2, (width + box_w) / 2, (height + box_h) / 2
+
+
 def centre_crops(crops: np.ndarray, margin: float = CONTEXT_MARGIN) -> np.ndarray:
     """The embedder's input from context crops: the box itself, margin cut away."""
     top = (crops.shape[1] - EMBED_HEIGHT) // 2

@@ -171,7 +171,7 @@ class LearnedDetector:
         from shelf_assets.vision.nets import normalise_pixels
 
         inputs = [detector_input(image) for image in images]
-        results: list[LearnedResult | None] = [None] * len(images)
+        results: list[LearnedResult] = [LearnedResult(None, "not read")] * len(images)
         by_shape: dict[tuple[int, ...], list[int]] = {}
         for index, (pixels, _) in enumerate(inputs):
             by_shape.setdefault(pixels.shape, []).append(index)
@@ -189,7 +189,7 @@ class LearnedDetector:
                 scale = inputs[index][1]
                 results[index] = self._read_maps({key: value[position] for key, value in maps.items()},
                                                  fixture_types[index], scale, images[index].size)
-        return [result for result in results if result is not None]
+        return results
 
     def _read_maps(self, maps: dict[str, np.ndarray], fixture_type: str, scale: float,
                    size: tuple[int, int]) -> LearnedResult:
