@@ -27,6 +27,8 @@ METRICS = (
     ("detection AP50", "ap50"),
     ("SKU top-1 (matched boxes)", "sku_accuracy"),
     ("unknown-product recall", "unknown_recall"),
+    ("SKU top-1 in its slot (planogram settles close calls)", "sku_accuracy_in_slot"),
+    ("unknown-product recall in its slot", "unknown_recall_in_slot"),
     ("out-of-stock precision", "oos_precision"),
     ("out-of-stock recall", "oos_recall"),
     ("out-of-stock F1", "oos_f1"),

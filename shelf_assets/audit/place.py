@@ -9,13 +9,17 @@ from shelf_assets.scoring.alignment import align_bay
 from shelf_assets.scoring.types import PlacedProduct
 
 SLOT_STATUS_COLUMNS = ["store_id", "date", "bay_id", "shelf", "position", "sku_id", "facings", "present"]
-PLACEMENT_COLUMNS = ["shelf", "position", "misplaced"]
+PLACEMENT_COLUMNS = ["shelf", "position", "misplaced", "sku_id"]
 
 
 def place_store_day(
     detections: pd.DataFrame, processed: pd.DataFrame, master: MasterData
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(detections with shelf/position/misplaced added, one slot-status row per planned slot of every processed bay)."""
+    """(detections with shelf/position/misplaced added, one slot-status row per planned slot of every processed bay).
+
+    A placement's `sku_id` is the SKU the facing counts as in its slot (the planogram settles the matcher's close
+    calls); `seen_sku_id` keeps the matcher's own answer.
+    """
     placements: list[pd.DataFrame] = []
     slot_rows: list[dict] = []
     for bay in processed.itertuples(index=False):
@@ -24,9 +28,10 @@ def place_store_day(
         products = [_as_placed_product(index, box) for index, box in enumerate(boxes.itertuples(index=False))]
         placed, slots = align_bay(master.planned_slots(bay.planogram_id), products, rows_detected)
         placed_columns = pd.DataFrame(
-            [(p.shelf, p.position, p.misplaced) for p in placed], columns=PLACEMENT_COLUMNS
-        ).astype({"shelf": "Int64", "position": "Int64", "misplaced": bool})
-        placements.append(pd.concat([boxes, placed_columns], axis=1))
+            [(p.shelf, p.position, p.misplaced, p.sku_id) for p in placed], columns=PLACEMENT_COLUMNS
+        ).astype({"shelf": "Int64", "position": "Int64", "misplaced": bool, "sku_id": str})
+        seen = boxes.rename(columns={"sku_id": "seen_sku_id"})
+        placements.append(pd.concat([seen, placed_columns], axis=1))
         slot_rows.extend(
             dict(store_id=bay.store_id, date=bay.date, bay_id=bay.bay_id, shelf=s.shelf, position=s.position,
                  sku_id=s.sku_id, facings=s.facings, present=s.present)
@@ -36,8 +41,9 @@ def place_store_day(
     placed = (
         pd.concat(placements, ignore_index=True)
         if placements
-        else detections.head(0).assign(shelf=pd.Series(dtype="Int64"), position=pd.Series(dtype="Int64"),
-                                       misplaced=pd.Series(dtype=bool))
+        else detections.head(0).rename(columns={"sku_id": "seen_sku_id"}).assign(
+            shelf=pd.Series(dtype="Int64"), position=pd.Series(dtype="Int64"), misplaced=pd.Series(dtype=bool),
+            sku_id=pd.Series(dtype=str))
     )
     return placed, pd.DataFrame.from_records(slot_rows, columns=SLOT_STATUS_COLUMNS)
 
@@ -50,6 +56,7 @@ def _as_placed_product(index: int, box) -> PlacedProduct:
         x_center=((box.x0 + box.x1) / 2 - box.row_x0) / extent,
         width=(box.x1 - box.x0) / extent,
         sku_id=str(box.sku_id),
+        close_skus=frozenset(str(box.close_skus).split()),
     )
 
 

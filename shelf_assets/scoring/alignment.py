@@ -5,6 +5,10 @@ detected rows are mapped onto planogram shelves (the detector may miss a row or 
 shelf's products are aligned left to right against the planned facing sequence. SKU agreement drives
 both; position is only a soft term because perspective, slack at the end of a shelf and imprecise
 boxes make the planned geometry approximate.
+
+The camera cannot always tell look-alike siblings apart; the matcher then names its close calls, and a
+product counts as the SKU planned where it stands when that SKU is among them. A product the image is sure
+of keeps its own SKU, so a clearly misplaced sibling is still reported.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from shelf_assets.scoring.types import PlacedProduct, Placement, PlannedSlot, Sl
 
 MATCH_REWARD = 4.0
 """Score of a product standing at a planned facing of its own SKU (before the position term)."""
+
+CLOSE_MATCH_REWARD = 3.0
+"""Score of a product at a facing whose SKU was one of its close calls: below a clear match, so that a
+product the image is sure of keeps its own SKU's facing when both are in reach."""
 
 POSITION_PENALTY = 2.0
 """Score lost per planned facing width between a product and the facing it is aligned to."""
@@ -63,6 +71,7 @@ class _RowProducts:
     order: tuple[int, ...]
     x_centres: np.ndarray
     skus: np.ndarray
+    close_skus: tuple[frozenset[str], ...]
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,7 @@ def align_bay(
     shelves = _build_shelves(planned)
     rows = _group_rows(products, detected_rows)
     if not shelves:
-        placements = [Placement(p.index, None, None, False) for p in products]
+        placements = [Placement(p.index, None, None, False, p.sku_id) for p in products]
         return placements, []
 
     scales = _candidate_scales(planned, shelves, products)
@@ -178,6 +187,7 @@ def _group_rows(products: Sequence[PlacedProduct], detected_rows: int) -> dict[i
             order=tuple(members),
             x_centres=np.array([products[i].x_center for i in members], dtype=float),
             skus=np.array([products[i].sku_id for i in members], dtype=object),
+            close_skus=tuple(products[i].close_skus for i in members),
         )
     return rows
 
@@ -286,7 +296,9 @@ def _align_shelf(shelf: _Shelf, row: _RowProducts, scale: float, unit: float) ->
         return _ShelfAlignment(score=-GAP_PENALTY * m, facing_of_product=())
     distance = np.abs(row.x_centres[:, None] - shelf.facing_centres_mm[None, :] * scale) / unit
     same_sku = row.skus[:, None] == shelf.facing_skus[None, :]
-    pair_score = (np.where(same_sku, MATCH_REWARD, 0.0) - POSITION_PENALTY * distance).tolist()
+    close_sku = np.array([[sku in close for sku in shelf.facing_skus] for close in row.close_skus], dtype=bool)
+    reward = np.where(same_sku, MATCH_REWARD, np.where(close_sku, CLOSE_MATCH_REWARD, 0.0))
+    pair_score = (reward - POSITION_PENALTY * distance).tolist()
 
     gap = GAP_PENALTY
     score = [[-gap * (i + j) if i == 0 or j == 0 else 0.0 for j in range(m + 1)] for i in range(n + 1)]
@@ -352,11 +364,12 @@ def _results(
     for k, product in enumerate(products):
         slot_index = slot_of_product.get(k)
         if slot_index is None:
-            placements.append(Placement(product.index, None, None, False))
+            placements.append(Placement(product.index, None, None, False, product.sku_id))
             continue
         slot = planned[slot_index]
-        matches = product.sku_id == slot.sku_id
+        matches = product.sku_id == slot.sku_id or slot.sku_id in product.close_skus
         present[slot_index] += int(matches)
-        placements.append(Placement(product.index, slot.shelf, slot.position, not matches))
+        placements.append(Placement(product.index, slot.shelf, slot.position, not matches,
+                                    slot.sku_id if matches else product.sku_id))
     statuses = [SlotStatus(s.shelf, s.position, s.sku_id, s.facings, present[i]) for i, s in enumerate(planned)]
     return placements, statuses

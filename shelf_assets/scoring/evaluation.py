@@ -28,6 +28,7 @@ BayKey = tuple[str, str, str]
 
 _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "detections": ("store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence"),
+    "sku_placements": ("store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence"),
     "bay_scores": ("store_id", "date", "bay_id", "facing_compliance"),
     "slot_status": ("store_id", "date", "bay_id", "shelf", "position", "present"),
     "dead_letter": ("store_id", "date", "bay_id"),
@@ -40,12 +41,18 @@ class EvaluationError(ValueError):
 
 @dataclass(frozen=True)
 class EvaluationReport:
-    """Scores over every bay photo with a truth file; NaN where a score has nothing to measure."""
+    """Scores over every bay photo with a truth file; NaN where a score has nothing to measure.
+
+    `sku_accuracy` and `unknown_recall` judge the matcher's own answers (`detections`); the `_in_slot` pair judges
+    the SKUs the facings count as once the planogram has settled the matcher's close calls (`sku_placements`).
+    """
 
     ap50: float
     ap50_visible: float
     sku_accuracy: float
     unknown_recall: float
+    sku_accuracy_in_slot: float
+    unknown_recall_in_slot: float
     oos_precision: float
     oos_recall: float
     oos_f1: float
@@ -71,6 +78,14 @@ class _TruthBay:
 
 
 @dataclass(frozen=True)
+class _IdentityHits:
+    catalog_matched: int = 0
+    catalog_correct: int = 0
+    unknown_matched: int = 0
+    unknown_correct: int = 0
+
+
+@dataclass(frozen=True)
 class _BayOutcome:
     """Everything one bay adds to the report, kept separate so that subsets can be summed."""
 
@@ -80,10 +95,8 @@ class _BayOutcome:
     ranked_visible: list[tuple[float, bool]]
     positives_all: int
     positives_visible: int
-    catalog_matched: int
-    catalog_correct: int
-    unknown_matched: int
-    unknown_correct: int
+    identities: _IdentityHits
+    identities_in_slot: _IdentityHits
     oos_true_positive: int
     oos_false_positive: int
     oos_false_negative: int
@@ -100,6 +113,7 @@ def evaluate(root: Path) -> EvaluationReport:
     scored = _predicted_compliance(tables["bay_scores"])
     dead = set(_keys(tables["dead_letter"]))
     detections = _group_by_bay(tables["detections"])
+    placements = _group_by_bay(tables["sku_placements"])
     slots = _group_by_bay(tables["slot_status"])
 
     outcomes = []
@@ -111,7 +125,8 @@ def evaluate(root: Path) -> EvaluationReport:
         else:
             status = "missing"
         outcomes.append(
-            _bay_outcome(bay, status, detections.get(bay.key), slots.get(bay.key), scored.get(bay.key))
+            _bay_outcome(bay, status, detections.get(bay.key), placements.get(bay.key), slots.get(bay.key),
+                         scored.get(bay.key))
         )
     overall = _summarise(outcomes)
     fixture_types = sorted({o.fixture_type for o in outcomes})
@@ -123,7 +138,8 @@ def format_report(report: EvaluationReport) -> str:
     """A fixed-width table: one line per metric, one column for all bays and one per fixture type."""
     columns = [("all", report), *report.by_fixture_type.items()]
     metric_names = [
-        "ap50", "ap50_visible", "sku_accuracy", "unknown_recall", "oos_precision", "oos_recall", "oos_f1",
+        "ap50", "ap50_visible", "sku_accuracy", "unknown_recall", "sku_accuracy_in_slot", "unknown_recall_in_slot",
+        "oos_precision", "oos_recall", "oos_f1",
         "facing_compliance_mae",
     ]
     count_names = ["bays_in_truth", "bays_scored", "bays_dead_lettered", "bays_missing", "truth_products", "detections"]
@@ -223,33 +239,18 @@ def _bay_outcome(
     bay: _TruthBay,
     status: str,
     detections: pd.DataFrame | None,
+    placements: pd.DataFrame | None,
     slot_status: pd.DataFrame | None,
     predicted_compliance: float | None,
 ) -> _BayOutcome:
-    if detections is None or detections.empty:
-        det_boxes = np.zeros((0, 4))
-        det_conf = np.zeros(0)
-        det_sku: list[str] = []
-    else:
-        det_boxes = detections[["x0", "y0", "x1", "y1"]].to_numpy(dtype=float)
-        det_conf = detections["confidence"].to_numpy(dtype=float)
-        det_sku = ["" if pd.isna(s) else str(s) for s in detections["sku_id"]]
+    det_boxes, det_conf, det_sku = _boxes_of(detections)
     iou = box_iou(det_boxes, bay.boxes)
     nobody_ignored = np.zeros(len(bay.boxes), dtype=bool)
     occluded = bay.occluded >= OCCLUSION_LIMIT
     truth_of_detection, ranked_all = match_detections(iou, det_conf, nobody_ignored)
     _, ranked_visible = match_detections(iou, det_conf, occluded)
-
-    catalog_matched = catalog_correct = unknown_matched = unknown_correct = 0
-    for d, t in enumerate(truth_of_detection):
-        if t < 0:
-            continue
-        if bay.in_catalog[t]:
-            catalog_matched += 1
-            catalog_correct += int(det_sku[d] == bay.sku_ids[t])
-        else:
-            unknown_matched += 1
-            unknown_correct += int(det_sku[d] == "")
+    placed_boxes, placed_conf, placed_sku = _boxes_of(placements)
+    truth_of_placement, _ = match_detections(box_iou(placed_boxes, bay.boxes), placed_conf, nobody_ignored)
 
     predicted_present = {}
     if slot_status is not None:
@@ -276,10 +277,8 @@ def _bay_outcome(
         ranked_visible=ranked_visible,
         positives_all=len(bay.boxes),
         positives_visible=int((~occluded).sum()),
-        catalog_matched=catalog_matched,
-        catalog_correct=catalog_correct,
-        unknown_matched=unknown_matched,
-        unknown_correct=unknown_correct,
+        identities=_identity_hits(bay, truth_of_detection, det_sku),
+        identities_in_slot=_identity_hits(bay, truth_of_placement, placed_sku),
         oos_true_positive=tp,
         oos_false_positive=fp,
         oos_false_negative=fn,
@@ -287,6 +286,33 @@ def _bay_outcome(
         truth_products=len(bay.boxes),
         detections=len(det_boxes),
     )
+
+
+def _boxes_of(table: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    if table is None or table.empty:
+        return np.zeros((0, 4)), np.zeros(0), []
+    skus = ["" if pd.isna(s) else str(s) for s in table["sku_id"]]
+    return table[["x0", "y0", "x1", "y1"]].to_numpy(dtype=float), table["confidence"].to_numpy(dtype=float), skus
+
+
+def _identity_hits(bay: _TruthBay, truth_of_box: list[int], skus: list[str]) -> _IdentityHits:
+    catalog_matched = catalog_correct = unknown_matched = unknown_correct = 0
+    for d, t in enumerate(truth_of_box):
+        if t < 0:
+            continue
+        if bay.in_catalog[t]:
+            catalog_matched += 1
+            catalog_correct += int(skus[d] == bay.sku_ids[t])
+        else:
+            unknown_matched += 1
+            unknown_correct += int(skus[d] == "")
+    return _IdentityHits(catalog_matched, catalog_correct, unknown_matched, unknown_correct)
+
+
+def _identity_ratios(hits: list[_IdentityHits]) -> tuple[float, float]:
+    """(SKU accuracy on catalog products, share of foreign products called unknown)."""
+    return (_ratio(sum(h.catalog_correct for h in hits), sum(h.catalog_matched for h in hits)),
+            _ratio(sum(h.unknown_correct for h in hits), sum(h.unknown_matched for h in hits)))
 
 
 def box_iou(detections: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -361,13 +387,17 @@ def _summarise(outcomes: list[_BayOutcome]) -> EvaluationReport:
     else:
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     errors = [o.compliance_error for o in outcomes if o.compliance_error is not None]
+    sku_accuracy, unknown_recall = _identity_ratios([o.identities for o in outcomes])
+    sku_accuracy_in_slot, unknown_recall_in_slot = _identity_ratios([o.identities_in_slot for o in outcomes])
     return EvaluationReport(
         ap50=average_precision([r for o in outcomes for r in o.ranked_all], sum(o.positives_all for o in outcomes)),
         ap50_visible=average_precision(
             [r for o in outcomes for r in o.ranked_visible], sum(o.positives_visible for o in outcomes)
         ),
-        sku_accuracy=_ratio(sum(o.catalog_correct for o in outcomes), sum(o.catalog_matched for o in outcomes)),
-        unknown_recall=_ratio(sum(o.unknown_correct for o in outcomes), sum(o.unknown_matched for o in outcomes)),
+        sku_accuracy=sku_accuracy,
+        unknown_recall=unknown_recall,
+        sku_accuracy_in_slot=sku_accuracy_in_slot,
+        unknown_recall_in_slot=unknown_recall_in_slot,
         oos_precision=precision,
         oos_recall=recall,
         oos_f1=f1,

@@ -22,7 +22,9 @@ class PlacedProduct:
 
     `row` is the detected shelf row (1 = top). `x_center` and `width` are fractions of that row's
     horizontal extent (0 = left edge of the bay, 1 = right edge). `sku_id` is "" for a product that
-    matched nothing in the catalog. `index` ties the result back to the caller's detection row.
+    matched nothing in the catalog. `close_skus` are SKUs the matcher could not tell from `sku_id` (or, for
+    an unknown, nearly recognised): the product counts as one of them where that SKU is planned. `index`
+    ties the result back to the caller's detection row.
     """
 
     index: int
@@ -30,16 +32,19 @@ class PlacedProduct:
     x_center: float
     width: float
     sku_id: str
+    close_skus: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a detected facing landed: its planogram slot, or shelf/position None when it fits no slot."""
+    """Where a detected facing landed: its planogram slot, or shelf/position None when it fits no slot, and
+    the SKU it counts as there (its matched SKU, or the slot's when that was one of its close calls)."""
 
     index: int
     shelf: int | None
     position: int | None
     misplaced: bool
+    sku_id: str
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from shelf_assets.vision.crops import context_crops, detector_input, packshot_face
-from shelf_assets.vision.matcher import PackshotMatcher, SkuMatch
+from shelf_assets.vision.matcher import PackshotMatcher, SkuMatch, matches_from_scores
 from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow
 
 STRIDE = 8
@@ -260,8 +260,5 @@ class EmbeddingMatcher:
     def identify(self, image: Image.Image, boxes: Sequence[ProductBox]) -> list[SkuMatch]:
         if not boxes or self.face_vectors is None:
             return [SkuMatch("", 0.0) for _ in boxes]
-        similarity = self.scores(image, boxes)
-        best = similarity.argmax(axis=1)
-        scores = similarity[np.arange(len(boxes)), best]
-        return [SkuMatch(self.sku_ids[index] if score >= self.threshold else "", float(score) / (1 + self.weight))
-                for index, score in zip(best, scores)]
+        spread = 1 + self.weight
+        return matches_from_scores(self.scores(image, boxes) / spread, self.sku_ids, self.threshold / spread)

@@ -53,6 +53,12 @@ def test_store_day_scores_agree_with_truth(tiny_chain):
     assert report.facing_compliance_mae <= 0.25
     assert set(detections.detector) <= {"learned", "classical"} and (detections.detector == "learned").any()
 
+    placements = table(tiny_chain, "sku_placements", store_id, date)
+    settled = placements[placements.sku_id != placements.seen_sku_id]
+    assert len(settled) and not settled.misplaced.any()
+    assert all(sku in close.split() for sku, close in zip(settled.sku_id, settled.close_skus))
+    assert report.sku_accuracy_in_slot > report.sku_accuracy
+
 
 def test_corrupt_and_stray_uploads_are_dead_lettered_while_the_rest_is_scored(tiny_chain):
     store_id, date = store_day_of_chain(tiny_chain)

@@ -56,7 +56,7 @@ def test_misplaced_facing_lands_in_the_slot_it_stands_in():
     planned = shelf(1, ("A", 2), ("B", 2))
     placements, statuses = align_bay(planned, products_at(1, "ABBB", 400), 1)
     assert present(statuses) == {(1, 1): 1, (1, 2): 2}
-    assert placements[1] == Placement(1, 1, 1, True)
+    assert placements[1] == Placement(1, 1, 1, True, "B")
     assert [p.misplaced for p in placements] == [False, True, False, False]
 
 
@@ -64,7 +64,33 @@ def test_unknown_product_is_misplaced_in_its_slot():
     planned = shelf(1, ("A", 2), ("B", 2))
     placements, statuses = align_bay(planned, products_at(1, "A?BB", 400), 1)
     assert present(statuses) == {(1, 1): 1, (1, 2): 2}
-    assert placements[1] == Placement(1, 1, 1, True)
+    assert placements[1] == Placement(1, 1, 1, True, "")
+
+
+def test_close_call_is_settled_by_the_sku_planned_where_the_facing_stands():
+    planned = shelf(1, ("A", 1), ("B", 1), ("C", 1))
+    products = products_at(1, "ACC", 300)
+    products[1] = PlacedProduct(1, 1, products[1].x_center, products[1].width, "C", frozenset({"B"}))
+    placements, statuses = align_bay(planned, products, 1)
+    assert present(statuses) == {(1, 1): 1, (1, 2): 1, (1, 3): 1}
+    assert placements[1] == Placement(1, 1, 2, False, "B")
+    assert placements[2] == Placement(2, 1, 3, False, "C")
+
+
+def test_unknown_just_under_the_floor_counts_as_the_planned_sku_it_nearly_matched():
+    planned = shelf(1, ("A", 1), ("B", 1))
+    products = [PlacedProduct(0, 1, 0.25, 0.5, "A"), PlacedProduct(1, 1, 0.75, 0.5, "", frozenset({"B"}))]
+    placements, statuses = align_bay(planned, products, 1)
+    assert present(statuses) == {(1, 1): 1, (1, 2): 1}
+    assert placements[1] == Placement(1, 1, 2, False, "B")
+
+
+def test_a_sure_misplacement_stays_misplaced_even_beside_its_own_slot():
+    planned = shelf(1, ("A", 1), ("B", 1))
+    products = [PlacedProduct(0, 1, 0.25, 0.5, "B", frozenset({"C"})), PlacedProduct(1, 1, 0.75, 0.5, "B")]
+    placements, statuses = align_bay(planned, products, 1)
+    assert present(statuses) == {(1, 1): 0, (1, 2): 1}
+    assert placements[0] == Placement(0, 1, 1, True, "B")
 
 
 def test_extra_product_beyond_planned_width_goes_to_the_nearest_slot():
@@ -74,7 +100,7 @@ def test_extra_product_beyond_planned_width_goes_to_the_nearest_slot():
     products.append(PlacedProduct(4, 1, 0.85, 60.0 / bay_mm, "C"))
     placements, statuses = align_bay(planned, products, 1)
     assert present(statuses) == {(1, 1): 2, (1, 2): 2}
-    assert placements[4] == Placement(4, 1, 2, True)
+    assert placements[4] == Placement(4, 1, 2, True, "C")
 
 
 def test_slack_at_the_right_end_does_not_shift_products_into_the_wrong_slot():
@@ -82,7 +108,7 @@ def test_slack_at_the_right_end_does_not_shift_products_into_the_wrong_slot():
     bay_mm = 500.0
     placements, statuses = align_bay(planned, products_at(1, "AA?CC", bay_mm, width_mm=60.0), 1)
     assert present(statuses) == {(1, 1): 2, (1, 2): 0, (1, 3): 2}
-    assert placements[2] == Placement(2, 1, 2, True)
+    assert placements[2] == Placement(2, 1, 2, True, "")
 
 
 def test_swapped_facings_of_sibling_slots_are_misplaced_on_both_sides():
@@ -105,7 +131,7 @@ def test_spurious_row_maps_to_no_shelf():
     spurious = [PlacedProduct(0, 1, 0.5, 0.2, "")]
     products = spurious + products_at(2, "AABB", 400, first_index=1) + products_at(3, "CCDD", 400, first_index=5)
     placements, statuses = align_bay(planned, products, 3)
-    assert placements[0] == Placement(0, None, None, False)
+    assert placements[0] == Placement(0, None, None, False, "")
     assert present(statuses) == {(1, 1): 2, (1, 2): 2, (2, 1): 2, (2, 2): 2}
     assert [p.shelf for p in placements[1:]] == [1] * 4 + [2] * 4
 

@@ -143,6 +143,26 @@ def test_wrong_sku_and_missed_unknown_are_counted_separately(chain):
     assert report.ap50 == pytest.approx(1.0)
 
 
+def test_skus_settled_in_their_slots_are_scored_beside_the_matchers_own(chain):
+    write_perfect_warehouse(chain, [GONDOLA, FREEZER])
+    seen = perfect_detections(GONDOLA) + perfect_detections(FREEZER)
+    seen[0]["sku_id"], seen[1]["sku_id"] = "SKU-9", ""
+    write_table(chain, "detections", seen)
+    settled = perfect_detections(GONDOLA) + perfect_detections(FREEZER)
+    settled[3]["sku_id"] = "SKU-1"
+    write_table(chain, "sku_placements", settled)
+    report = evaluate(chain)
+    assert (report.sku_accuracy, report.unknown_recall) == (pytest.approx(4 / 6), 1.0)
+    assert (report.sku_accuracy_in_slot, report.unknown_recall_in_slot) == (1.0, 0.0)
+
+
+def test_a_warehouse_without_placements_has_no_in_slot_scores(chain):
+    write_perfect_warehouse(chain, [GONDOLA, FREEZER])
+    report = evaluate(chain)
+    assert report.sku_accuracy == 1.0
+    assert math.isnan(report.sku_accuracy_in_slot) and math.isnan(report.unknown_recall_in_slot)
+
+
 def test_false_oos_and_compliance_error(chain):
     write_perfect_warehouse(chain, [GONDOLA, FREEZER])
     slots = [{"store_id": STORE, "date": DATE, "bay_id": bay["bay_id"], **s} for bay in (GONDOLA, FREEZER)

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from shelf_assets.vision.matcher import SHORTLIST_SIZE, PackshotError, PackshotMatcher
+from shelf_assets.vision.matcher import (
+    CLOSE_CALL_BELOW_FLOOR,
+    CLOSE_CALL_MARGIN,
+    MAX_CLOSE_SKUS,
+    SHORTLIST_SIZE,
+    PackshotError,
+    PackshotMatcher,
+    SkuMatch,
+    matches_from_scores,
+)
 from shelf_assets.vision.types import ProductBox
 from tests.vision.drawing import packshot
 
@@ -136,3 +145,28 @@ def test_a_catalog_that_cannot_be_matched_is_refused_with_a_reason() -> None:
         PackshotMatcher(["SKU-1", "SKU-2"], [face])
     with pytest.raises(PackshotError, match="empty"):
         PackshotMatcher([], [])
+
+
+def test_close_calls_name_the_skus_scoring_almost_as_well_as_the_best():
+    skus = ["A", "B", "C", "D"]
+    near, far = 0.8 - CLOSE_CALL_MARGIN / 2, 0.8 - 2 * CLOSE_CALL_MARGIN
+    matches = matches_from_scores(np.array([[0.8, near, far, 0.1]]), skus, floor=0.5)
+    assert matches == [SkuMatch("A", 0.8, ("B",))]
+
+
+def test_an_unknown_just_under_the_floor_keeps_its_nearest_skus_as_close_calls():
+    skus = ["A", "B", "C"]
+    just_under = 0.5 - CLOSE_CALL_BELOW_FLOOR / 2
+    table = np.array([[just_under, just_under - CLOSE_CALL_MARGIN / 2, 0.0],
+                      [0.5 - 2 * CLOSE_CALL_BELOW_FLOOR, 0.0, 0.0]])
+    unknown, foreign = matches_from_scores(table, skus, floor=0.5)
+    assert (unknown.sku_id, unknown.close_skus) == ("", ("A", "B"))
+    assert (foreign.sku_id, foreign.close_skus) == ("", ())
+
+
+def test_close_calls_are_capped_and_ordered_best_first():
+    skus = [f"S{index}" for index in range(MAX_CLOSE_SKUS + 3)]
+    row = 0.9 - np.arange(len(skus)) * CLOSE_CALL_MARGIN / (2 * len(skus))
+    (match,) = matches_from_scores(row[None, ::-1].copy(), skus[::-1], floor=0.5)
+    assert match.sku_id == "S0"
+    assert match.close_skus == tuple(f"S{index}" for index in range(1, MAX_CLOSE_SKUS + 1))
