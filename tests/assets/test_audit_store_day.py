@@ -42,15 +42,17 @@ def test_store_day_scores_agree_with_truth(tiny_chain):
     slot_status = table(tiny_chain, "slot_status", store_id, date)
     assert (slot_status.present >= 0).all() and len(slot_status) > 0
 
-    # Floors that a broken stage (boxes in the wrong pixels, a wrong SKU mapping, slots misaligned) falls far
-    # below; they sit under what the learned path measures on this chain (AP50 0.99, SKU 0.91, OOS recall 1.0,
-    # MAE 0.11: `shelf-audit simulate --stores 1 --days 1 --seed 11`, audit, `shelf-audit evaluate --data`).
+    # Floors that a broken stage (boxes in the wrong pixels, a wrong SKU mapping, slots misaligned, close calls
+    # not settled) falls far below; they sit under what the learned path measures on this chain (AP50 0.99, SKU
+    # 0.93 alone and 1.0 in its slot, OOS recall 1.0, MAE 0.007: `shelf-audit simulate --out R --stores 1 --days 1
+    # --seed 11`, `shelf-audit audit --data R`, `shelf-audit evaluate --data R`).
     report = evaluate(tiny_chain.root)
     assert report.bays_scored == len(photos)
     assert report.ap50 >= 0.9
-    assert report.sku_accuracy >= 0.8
+    assert report.sku_accuracy >= 0.85
+    assert report.sku_accuracy_in_slot >= 0.95
     assert report.oos_recall >= 0.9
-    assert report.facing_compliance_mae <= 0.25
+    assert report.facing_compliance_mae <= 0.06
     assert set(detections.detector) <= {"learned", "classical"} and (detections.detector == "learned").any()
 
     placements = table(tiny_chain, "sku_placements", store_id, date)
