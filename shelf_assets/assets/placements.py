@@ -47,7 +47,9 @@ def sku_placements(
         "facings": len(all_placed),
         "misplaced": int(all_placed.misplaced.sum()) if len(all_placed) else 0,
         "unplaced": int(all_placed.shelf.isna().sum()) if len(all_placed) else 0,
-        "preview": preview(all_placed, ["store_id", "date", "bay_id", "sku_id", "shelf", "position", "misplaced"]),
+        "settled_by_planogram": int((all_placed.sku_id != all_placed.seen_sku_id).sum()) if len(all_placed) else 0,
+        "preview": preview(all_placed, ["store_id", "date", "bay_id", "sku_id", "seen_sku_id", "shelf", "position",
+                                        "misplaced"]),
         "worst_bay": _worst_bay_picture(all_rows(processed), all_placed, all_slots),
     })
     yield Output(slots, output_name="slot_status", metadata={

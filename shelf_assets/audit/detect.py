@@ -29,7 +29,8 @@ from shelf_assets.warehouse import StageTable, rejected_frame
 
 STAGE = "detections"
 ROUTING_VERSION = "tiered-2"
-"""Version of the routing, decoding and matching code (and so of the rows it writes); the detections asset's code version adds the packaged model's."""
+"""Version of the routing, decoding and matching code, and so of the rows it writes; the detections asset's code
+version adds the packaged model's."""
 COLUMNS = [
     "store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence", "detector", "model_version",
     "route_reason", "match_score", "close_skus", "row", "row_x0", "row_x1", "rows_detected",
@@ -152,7 +153,7 @@ def _rows_of(photo, image: Image.Image, learned: LearnedResult | None, detectors
             x0=box.x0 / scale, y0=box.y0 / scale, x1=box.x1 / scale, y1=box.y1 / scale,
             sku_id=match.sku_id, confidence=float(box.confidence), detector=found.detector,
             model_version=detectors.model_version, route_reason=reason or "",
-            match_score=float(match.score), close_skus=" ".join(match.close_skus), row=box.row, row_x0=row_x0 / scale, row_x1=row_x1 / scale,
-            rows_detected=len(found.rows),
+            match_score=float(match.score), close_skus=" ".join(match.close_skus), row=box.row,
+            row_x0=row_x0 / scale, row_x1=row_x1 / scale, rows_detected=len(found.rows),
         ))
     return records

@@ -79,10 +79,10 @@ class _TruthBay:
 
 @dataclass(frozen=True)
 class _IdentityHits:
-    catalog_matched: int = 0
-    catalog_correct: int = 0
-    unknown_matched: int = 0
-    unknown_correct: int = 0
+    catalog_matched: int
+    catalog_correct: int
+    unknown_matched: int
+    unknown_correct: int
 
 
 @dataclass(frozen=True)

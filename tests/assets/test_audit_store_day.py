@@ -32,7 +32,9 @@ def table(data, name, store_id, date):
 def test_store_day_scores_agree_with_truth(tiny_chain):
     store_id, date = store_day_of_chain(tiny_chain)
     with DagsterInstance.ephemeral() as instance:
-        audit(tiny_chain, store_id, date, instance)
+        result = audit(tiny_chain, store_id, date, instance)
+        [placed_event] = [event for event in result.get_asset_materialization_events()
+                          if event.asset_key.path[-1] == "sku_placements"]
 
     photos = sorted(p.stem for p in (tiny_chain.root / "bucket" / store_id / date).iterdir())
     bay_scores = table(tiny_chain, "bay_scores", store_id, date)
@@ -59,6 +61,7 @@ def test_store_day_scores_agree_with_truth(tiny_chain):
     settled = placements[placements.sku_id != placements.seen_sku_id]
     assert len(settled) and not settled.misplaced.any()
     assert all(sku in close.split() for sku, close in zip(settled.sku_id, settled.close_skus))
+    assert placed_event.materialization.metadata["settled_by_planogram"].value == len(settled)
     assert report.sku_accuracy_in_slot > report.sku_accuracy
 
 
