@@ -1,0 +1,103 @@
+"""How often the planogram's settling of close calls is right, on validation catalogs (on demand, not a test).
+
+    .venv/bin/python benchmarks/close_calls.py [--seeds 900000-900005] [--bays 12] [--difficulty hard]
+
+Renders bays of catalogs the models were validated on (never the evaluation's), decodes and normalises them like
+the pipeline, and matches every product's truth box (jittered by up to 4 %, as a detector's boxes are) with the
+committed learned matcher. For facings standing in their own slot it prints how many come out as the planned
+SKU from the image alone and once close calls count (`vision/matcher.py`'s margins); for products misplaced
+into a slot and foreign ones, how many the close calls would wrongly take for the planned SKU. These are the
+figures behind `CLOSE_CALL_MARGIN` and `CLOSE_CALL_BELOW_FLOOR`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from shelf_assets.learning.scenes import catalog_packshots  # noqa: E402
+from shelf_assets.simulation.catalog import build_catalog  # noqa: E402
+from shelf_assets.simulation.drawing import derive_rng  # noqa: E402
+from shelf_assets.simulation.planograms import build_planograms, build_stores  # noqa: E402
+from shelf_assets.simulation.render import DIFFICULTIES, encode_photo, render_photo, store_look  # noqa: E402
+from shelf_assets.simulation.shelf_state import true_shelf  # noqa: E402
+from shelf_assets.vision.learned import EmbeddingMatcher  # noqa: E402
+from shelf_assets.vision.lighting import normalize_lighting  # noqa: E402
+from shelf_assets.vision.matcher import PackshotMatcher  # noqa: E402
+from shelf_assets.vision.model_files import load_bundle  # noqa: E402
+from shelf_assets.vision.photos import decode_photo  # noqa: E402
+from shelf_assets.vision.types import ProductBox  # noqa: E402
+
+BOX_JITTER = 0.04
+
+
+def _seeds(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", default="900000-900005", help="catalog seeds, FIRST-LAST")
+    parser.add_argument("--bays", type=int, default=12, help="bay photos per catalog")
+    parser.add_argument("--difficulty", choices=sorted(DIFFICULTIES), default="hard")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    bundle = load_bundle()
+    counts = {"own": 0, "own_alone": 0, "own_settled": 0, "misplaced": 0, "misplaced_taken": 0,
+              "foreign": 0, "foreign_taken": 0}
+    for seed in _seeds(args.seeds):
+        catalog = build_catalog(seed)
+        planograms, stores = build_planograms(catalog, seed), build_stores(4, seed)
+        drawn = catalog_packshots(catalog)
+        sku_ids = [sku.product_id for sku in catalog.skus]
+        packshots = [drawn[sku_id] for sku_id in sku_ids]
+        matcher = EmbeddingMatcher(bundle.embedder, sku_ids, packshots, settings=bundle.matcher_settings,
+                                   correlation=PackshotMatcher(sku_ids, packshots))
+        rng = derive_rng(seed, "close-call-study")
+        for index in range(args.bays):
+            planogram = planograms[index % len(planograms)]
+            store = stores[int(rng.integers(len(stores)))]
+            date = (datetime.date(2025, 1, 1) + datetime.timedelta(days=int(rng.integers(365)))).isoformat()
+            state = true_shelf(planogram, catalog, seed, store.store_id, date, f"bay-{index:02d}")
+            photo = render_photo(planogram, state, catalog, drawn, store_look(seed, store.store_id),
+                                 DIFFICULTIES[args.difficulty], rng)
+            decoded = decode_photo(encode_photo(photo, datetime.datetime(2025, 1, 1, 9)))
+            image = normalize_lighting(decoded.image)
+            planned = {(slot.shelf, slot.position): slot.sku_id for slot in planogram.slots()}
+            boxes = []
+            for product in photo.products:
+                x0, y0, x1, y1 = (value * decoded.scale for value in product.box)
+                jitter = rng.uniform(-BOX_JITTER, BOX_JITTER, 4) * [x1 - x0, y1 - y0, x1 - x0, y1 - y0]
+                boxes.append(ProductBox(x0 + jitter[0], y0 + jitter[1], x1 + jitter[2], y1 + jitter[3], 1, 1.0))
+            for product, match in zip(photo.products, matcher.identify(image, boxes)):
+                expected = planned[(product.shelf, product.position)]
+                taken = match.sku_id == expected or expected in match.close_skus
+                if product.product_id == expected:
+                    counts["own"] += 1
+                    counts["own_alone"] += match.sku_id == expected
+                    counts["own_settled"] += taken
+                else:
+                    kind = "misplaced" if product.in_catalog else "foreign"
+                    counts[kind] += 1
+                    counts[f"{kind}_taken"] += taken
+        print(f"catalog {seed} done", flush=True)
+    own = max(counts["own"], 1)
+    print(f"{args.difficulty} photos, model {bundle.version}, catalogs {args.seeds}:")
+    print(f"  facings in their own slot        {counts['own']:5d}: planned SKU from the image alone "
+          f"{counts['own_alone'] / own:.3f}, with close calls settled {counts['own_settled'] / own:.3f}")
+    print(f"  misplaced into a slot            {counts['misplaced']:5d}: taken for the planned SKU "
+          f"{counts['misplaced_taken']}")
+    print(f"  foreign products in a slot       {counts['foreign']:5d}: taken for the planned SKU "
+          f"{counts['foreign_taken']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
