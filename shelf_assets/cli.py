@@ -125,7 +125,8 @@ def _audit(args: argparse.Namespace) -> int:
     print()
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}") if len(table) else "(no scores)")
     print(f"\n{len(outcome.store_days)} store-day(s) audited in {outcome.seconds:.1f} s; tables in {data.warehouse}/"
-          "{detections,bay_scores,slot_status,compliance_scores,share_of_shelf,dead_letter}/<date>/<store>.parquet")
+          "{detections,sku_placements,slot_status,bay_scores,compliance_scores,share_of_shelf,dead_letter}"
+          "/<date>/<store>.parquet")
     for store_day, reason in outcome.failed:
         print(f"FAILED {store_day.store_id} {store_day.date}: {reason}", file=sys.stderr)
     return 1 if outcome.failed else 0
