@@ -6,7 +6,7 @@ import pandas as pd
 
 from shelf_assets.master import MasterData
 from shelf_assets.scoring.alignment import align_bay
-from shelf_assets.scoring.types import PlacedProduct
+from shelf_assets.scoring.types import PlacedProduct, Placement
 
 SLOT_STATUS_COLUMNS = ["store_id", "date", "bay_id", "shelf", "position", "sku_id", "facings", "present"]
 PLACEMENT_COLUMNS = ["shelf", "position", "misplaced", "sku_id"]
@@ -27,25 +27,23 @@ def place_store_day(
         rows_detected = int(boxes.rows_detected.max()) if len(boxes) else 0
         products = [_as_placed_product(index, box) for index, box in enumerate(boxes.itertuples(index=False))]
         placed, slots = align_bay(master.planned_slots(bay.planogram_id), products, rows_detected)
-        placed_columns = pd.DataFrame(
-            [(p.shelf, p.position, p.misplaced, p.sku_id) for p in placed], columns=PLACEMENT_COLUMNS
-        ).astype({"shelf": "Int64", "position": "Int64", "misplaced": bool, "sku_id": str})
-        seen = boxes.rename(columns={"sku_id": "seen_sku_id"})
-        placements.append(pd.concat([seen, placed_columns], axis=1))
+        placements.append(_with_placements(boxes, placed))
         slot_rows.extend(
             dict(store_id=bay.store_id, date=bay.date, bay_id=bay.bay_id, shelf=s.shelf, position=s.position,
                  sku_id=s.sku_id, facings=s.facings, present=s.present)
             for s in slots
         )
     placements = [frame for frame in placements if not frame.empty]
-    placed = (
-        pd.concat(placements, ignore_index=True)
-        if placements
-        else detections.head(0).rename(columns={"sku_id": "seen_sku_id"}).assign(
-            shelf=pd.Series(dtype="Int64"), position=pd.Series(dtype="Int64"), misplaced=pd.Series(dtype=bool),
-            sku_id=pd.Series(dtype=str))
-    )
+    placed = pd.concat(placements, ignore_index=True) if placements else _with_placements(detections.head(0), [])
     return placed, pd.DataFrame.from_records(slot_rows, columns=SLOT_STATUS_COLUMNS)
+
+
+def _with_placements(boxes: pd.DataFrame, placed: list[Placement]) -> pd.DataFrame:
+    """The detection rows with their placements beside them; the matcher's SKU moves to `seen_sku_id`."""
+    columns = pd.DataFrame(
+        [(p.shelf, p.position, p.misplaced, p.sku_id) for p in placed], columns=PLACEMENT_COLUMNS
+    ).astype({"shelf": "Int64", "position": "Int64", "misplaced": bool, "sku_id": str})
+    return pd.concat([boxes.rename(columns={"sku_id": "seen_sku_id"}), columns], axis=1)
 
 
 def _as_placed_product(index: int, box) -> PlacedProduct:
