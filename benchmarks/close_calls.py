@@ -2,9 +2,9 @@
 
     .venv/bin/python benchmarks/close_calls.py [--seeds 900000-900005] [--bays 12] [--difficulty hard]
 
-Renders bays of catalogs the models were validated on (never the evaluation's), decodes and normalises them like
-the pipeline, and matches every product's truth box (jittered by up to 4 %, as a detector's boxes are) with the
-committed learned matcher. For facings standing in their own slot it prints how many come out as the planned
+Renders bays of catalogs the models were validated on (never the evaluation's) the way training renders them
+(`learning.scenes.render_scenes`: decoded and normalised like the pipeline), all at one difficulty, and matches
+every product's truth box (jittered by up to 4 %, as a detector's boxes are) with the committed learned matcher. For facings standing in their own slot it prints how many come out as the planned
 SKU from the image alone and once close calls count (`vision/matcher.py`'s margins); for products misplaced
 into a slot and foreign ones, how many the close calls would wrongly take for the planned SKU. These are the
 figures behind `CLOSE_CALL_MARGIN` and `CLOSE_CALL_BELOW_FLOOR`.
@@ -13,25 +13,21 @@ figures behind `CLOSE_CALL_MARGIN` and `CLOSE_CALL_BELOW_FLOOR`.
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
-from shelf_assets.learning.scenes import catalog_packshots  # noqa: E402
+from shelf_assets.learning.scenes import catalog_packshots, render_scenes  # noqa: E402
 from shelf_assets.simulation.catalog import build_catalog  # noqa: E402
 from shelf_assets.simulation.drawing import derive_rng  # noqa: E402
-from shelf_assets.simulation.planograms import build_planograms, build_stores  # noqa: E402
-from shelf_assets.simulation.render import DIFFICULTIES, encode_photo, render_photo, store_look  # noqa: E402
-from shelf_assets.simulation.shelf_state import true_shelf  # noqa: E402
+from shelf_assets.simulation.render import DIFFICULTIES  # noqa: E402
 from shelf_assets.vision.learned import EmbeddingMatcher  # noqa: E402
-from shelf_assets.vision.lighting import normalize_lighting  # noqa: E402
 from shelf_assets.vision.matcher import PackshotMatcher  # noqa: E402
 from shelf_assets.vision.model_files import load_bundle  # noqa: E402
-from shelf_assets.vision.photos import decode_photo  # noqa: E402
 from shelf_assets.vision.types import ProductBox  # noqa: E402
 
 BOX_JITTER = 0.04
@@ -53,38 +49,29 @@ def main() -> int:
     counts = {"own": 0, "own_alone": 0, "own_settled": 0, "misplaced": 0, "misplaced_taken": 0,
               "foreign": 0, "foreign_taken": 0}
     for seed in _seeds(args.seeds):
+        scenes, _ = render_scenes(seed, args.bays, args.difficulty)
         catalog = build_catalog(seed)
-        planograms, stores = build_planograms(catalog, seed), build_stores(4, seed)
         drawn = catalog_packshots(catalog)
         sku_ids = [sku.product_id for sku in catalog.skus]
         packshots = [drawn[sku_id] for sku_id in sku_ids]
         matcher = EmbeddingMatcher(bundle.embedder, sku_ids, packshots, settings=bundle.matcher_settings,
                                    correlation=PackshotMatcher(sku_ids, packshots))
         rng = derive_rng(seed, "close-call-study")
-        for index in range(args.bays):
-            planogram = planograms[index % len(planograms)]
-            store = stores[int(rng.integers(len(stores)))]
-            date = (datetime.date(2025, 1, 1) + datetime.timedelta(days=int(rng.integers(365)))).isoformat()
-            state = true_shelf(planogram, catalog, seed, store.store_id, date, f"bay-{index:02d}")
-            photo = render_photo(planogram, state, catalog, drawn, store_look(seed, store.store_id),
-                                 DIFFICULTIES[args.difficulty], rng)
-            decoded = decode_photo(encode_photo(photo, datetime.datetime(2025, 1, 1, 9)))
-            image = normalize_lighting(decoded.image)
-            planned = {(slot.shelf, slot.position): slot.sku_id for slot in planogram.slots()}
+        for scene in scenes:
             boxes = []
-            for product in photo.products:
-                x0, y0, x1, y1 = (value * decoded.scale for value in product.box)
+            for x0, y0, x1, y1 in scene.boxes.astype(float):
                 jitter = rng.uniform(-BOX_JITTER, BOX_JITTER, 4) * [x1 - x0, y1 - y0, x1 - x0, y1 - y0]
                 boxes.append(ProductBox(x0 + jitter[0], y0 + jitter[1], x1 + jitter[2], y1 + jitter[3], 1, 1.0))
-            for product, match in zip(photo.products, matcher.identify(image, boxes)):
-                expected = planned[(product.shelf, product.position)]
+            matches = matcher.identify(Image.fromarray(scene.image), boxes)
+            for product_id, known, expected, match in zip(scene.product_ids, scene.in_catalog,
+                                                          scene.planned_sku_ids, matches):
                 taken = match.sku_id == expected or expected in match.close_skus
-                if product.product_id == expected:
+                if product_id == expected:
                     counts["own"] += 1
                     counts["own_alone"] += match.sku_id == expected
                     counts["own_settled"] += taken
                 else:
-                    kind = "misplaced" if product.in_catalog else "foreign"
+                    kind = "misplaced" if known else "foreign"
                     counts[kind] += 1
                     counts[f"{kind}_taken"] += taken
         print(f"catalog {seed} done", flush=True)

@@ -21,11 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from shelf_assets.scoring.evaluation import IOU_THRESHOLD, box_iou  # noqa: E402
-
-
-def _table(root: Path, name: str) -> pd.DataFrame:
-    return pd.concat([pd.read_parquet(path) for path in sorted((root / "warehouse" / name).glob("*/*.parquet"))],
-                     ignore_index=True)
+from shelf_assets.warehouse import read_table  # noqa: E402
 
 
 def _what_became_of(facing: dict, slot: dict, placed: pd.DataFrame) -> str:
@@ -44,7 +40,8 @@ def main() -> int:
         print(__doc__)
         return 2
     root = Path(sys.argv[1])
-    placements, slot_status = _table(root, "sku_placements"), _table(root, "slot_status")
+    placements = read_table(root / "warehouse", "sku_placements")
+    slot_status = read_table(root / "warehouse", "slot_status")
     hidden = Counter()
     flagged = 0
     for truth_path in sorted((root / "truth").glob("*/*/*.json")):

@@ -38,6 +38,7 @@ class TrainingScene:
     image: np.ndarray
     boxes: np.ndarray
     product_ids: tuple[str, ...]
+    planned_sku_ids: tuple[str, ...]
     in_catalog: np.ndarray
     occluded: np.ndarray
     shelf_lines: np.ndarray
@@ -56,9 +57,11 @@ def catalog_packshots(catalog: Catalog) -> dict[str, Image.Image]:
     return {product.product_id: draw_packshot(product) for product in (*catalog.skus, *catalog.foreign)}
 
 
-def render_scenes(catalog_seed: int, count: int = SCENES_PER_CATALOG) -> tuple[list[TrainingScene], dict[str, Image.Image]]:
-    """`count` scenes of one catalog (its planograms in turn, stores, days and difficulties drawn from the seed),
-    and the catalog's packshot faces (SKUs only: foreign products have none, as in a retailer's master data)."""
+def render_scenes(catalog_seed: int, count: int = SCENES_PER_CATALOG,
+                  difficulty: str | None = None) -> tuple[list[TrainingScene], dict[str, Image.Image]]:
+    """`count` scenes of one catalog (its planograms in turn, stores, days and difficulties drawn from the seed,
+    or every scene at `difficulty`), and the catalog's packshot faces (SKUs only: foreign products have none, as
+    in a retailer's master data)."""
     catalog = build_catalog(catalog_seed)
     planograms = build_planograms(catalog, catalog_seed)
     stores = build_stores(4, catalog_seed)
@@ -72,20 +75,23 @@ def render_scenes(catalog_seed: int, count: int = SCENES_PER_CATALOG) -> tuple[l
         store = stores[int(rng.integers(len(stores)))]
         date = (datetime.date(2025, 1, 1) + datetime.timedelta(days=int(rng.integers(365)))).isoformat()
         bay_id = f"bay-{index:03d}"
-        difficulty = str(rng.choice(names, p=weights))
+        mixed_difficulty = str(rng.choice(names, p=weights))
+        scene_difficulty = difficulty or mixed_difficulty
         state = true_shelf(planogram, catalog, catalog_seed, store.store_id, date, bay_id)
         photo_rng = derive_rng(catalog_seed, "training-photo", str(index))
         long_side = int(photo_rng.integers(*RENDER_LONG_SIDES))
         photo = render_photo(planogram, state, catalog, drawn, store_look(catalog_seed, store.store_id),
-                             DIFFICULTIES[difficulty], photo_rng, long_side=long_side)
+                             DIFFICULTIES[scene_difficulty], photo_rng, long_side=long_side)
         decoded = decode_photo(encode_photo(photo, datetime.datetime(2025, 1, 1, 9)))
         working = normalize_lighting(decoded.image)
         scale = decoded.scale
+        planned = {(slot.shelf, slot.position): slot.sku_id for slot in planogram.slots()}
         scenes.append(TrainingScene(
-            catalog_seed=catalog_seed, fixture_type=planogram.fixture_type, difficulty=difficulty,
+            catalog_seed=catalog_seed, fixture_type=planogram.fixture_type, difficulty=scene_difficulty,
             image=np.asarray(working, dtype=np.uint8),
             boxes=np.array([product.box for product in photo.products], dtype=np.float32).reshape(-1, 4) * scale,
             product_ids=tuple(product.product_id for product in photo.products),
+            planned_sku_ids=tuple(planned[(product.shelf, product.position)] for product in photo.products),
             in_catalog=np.array([product.in_catalog for product in photo.products], dtype=bool),
             occluded=np.array([product.occluded for product in photo.products], dtype=np.float32),
             shelf_lines=shelf_lines(planogram, photo.homography) * scale,
