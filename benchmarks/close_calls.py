@@ -21,41 +21,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from shelf_assets.learning.scenes import catalog_packshots, render_scenes  # noqa: E402
-from shelf_assets.simulation.catalog import build_catalog  # noqa: E402
+from shelf_assets.learning.scenes import render_scenes  # noqa: E402
 from shelf_assets.simulation.drawing import derive_rng  # noqa: E402
-from shelf_assets.simulation.render import DIFFICULTIES  # noqa: E402
-from shelf_assets.vision.learned import EmbeddingMatcher  # noqa: E402
-from shelf_assets.vision.matcher import PackshotMatcher  # noqa: E402
 from shelf_assets.vision.model_files import load_bundle  # noqa: E402
 from shelf_assets.vision.types import ProductBox  # noqa: E402
+from validation_catalogs import add_catalog_arguments, catalog_matcher, seed_range  # noqa: E402
 
 BOX_JITTER = 0.04
 
 
-def _seeds(text: str) -> list[int]:
-    first, _, last = text.partition("-")
-    return list(range(int(first), int(last or first) + 1))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", default="900000-900005", help="catalog seeds, FIRST-LAST")
-    parser.add_argument("--bays", type=int, default=12, help="bay photos per catalog")
-    parser.add_argument("--difficulty", choices=sorted(DIFFICULTIES), default="hard")
+    add_catalog_arguments(parser)
     args = parser.parse_args()
     torch.set_num_threads(1)
     bundle = load_bundle()
     counts = {"own": 0, "own_alone": 0, "own_settled": 0, "misplaced": 0, "misplaced_taken": 0,
               "foreign": 0, "foreign_taken": 0}
-    for seed in _seeds(args.seeds):
+    for seed in seed_range(args.seeds):
         scenes, _ = render_scenes(seed, args.bays, args.difficulty)
-        catalog = build_catalog(seed)
-        drawn = catalog_packshots(catalog)
-        sku_ids = [sku.product_id for sku in catalog.skus]
-        packshots = [drawn[sku_id] for sku_id in sku_ids]
-        matcher = EmbeddingMatcher(bundle.embedder, sku_ids, packshots, settings=bundle.matcher_settings,
-                                   correlation=PackshotMatcher(sku_ids, packshots))
+        matcher = catalog_matcher(bundle, seed)
         rng = derive_rng(seed, "close-call-study")
         for scene in scenes:
             boxes = []

@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from shelf_assets.scoring.evaluation import IOU_THRESHOLD, box_iou  # noqa: E402
+from shelf_assets.scoring.metrics import slot_statuses  # noqa: E402
 from shelf_assets.warehouse import read_table  # noqa: E402
 
 
@@ -48,9 +49,9 @@ def main() -> int:
         truth = json.loads(truth_path.read_text())
         bay = (placements.store_id == truth["store_id"]) & (placements.bay_id == truth["bay_id"])
         slots = slot_status[(slot_status.store_id == truth["store_id"]) & (slot_status.bay_id == truth["bay_id"])]
-        predicted = {(int(s.shelf), int(s.position)): int(s.present) for s in slots.itertuples()}
+        flagged_slots = {(s.shelf, s.position) for s in slot_statuses(slots) if s.out_of_stock}
         for slot in truth["slots"]:
-            if slot["present"] == 0 or predicted.get((slot["shelf"], slot["position"])) != 0:
+            if slot["present"] == 0 or (slot["shelf"], slot["position"]) not in flagged_slots:
                 continue
             flagged += 1
             for facing in truth["products"]:

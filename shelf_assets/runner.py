@@ -139,7 +139,7 @@ def compliance_table(data: DataRoot) -> pd.DataFrame:
     scores = read_table(data.warehouse, "compliance_scores")
     if scores.empty:
         return scores
-    columns = ["store_id", "date", "facing_compliance", "osa", "oos_slots", "misplaced_facings",
+    columns = ["store_id", "date", "facing_compliance", "osa", "oos_slots", "misplaced_facings", "hidden_facings",
                "photos_used", "photos_dead_lettered", "model_version"]
     return scores[columns].sort_values(["date", "store_id"]).reset_index(drop=True)
 

@@ -50,7 +50,8 @@ def compliance_scores(
         shares[day.key] = brand_share(sku_placements[day.key], catalog, day.store_id, day.date)
         row = summaries[day.key].iloc[0]
         context.log.info(f"{day.store_id} {day.date}: facing compliance {row.facing_compliance:.3f}, OSA {row.osa:.3f}, "
-                         f"{row.oos_slots} gap(s), {row.photos_used}/{received} photos used")
+                         f"{row.oos_slots} gap(s), {row.hidden_facings} facing(s) hidden from the camera, "
+                         f"{row.photos_used}/{received} photos used")
         if row.photos_used + row.photos_dead_lettered != received:
             unaccounted.append(f"{day.store_id} {day.date}")
     summary = all_rows(summaries)
@@ -61,10 +62,11 @@ def compliance_scores(
         "store_days": len(summary),
         "facing_compliance": float(summary.facing_compliance.mean()), "osa": float(summary.osa.mean()),
         "oos_slots": int(summary.oos_slots.sum()), "misplaced_facings": int(summary.misplaced_facings.sum()),
+        "hidden_facings": int(summary.hidden_facings.sum()),
         "photos_received": int(summary.photos_received.sum()), "photos_used": int(summary.photos_used.sum()),
         "photos_dead_lettered": int(summary.photos_dead_lettered.sum()), "model_version": model_versions(summary),
         "scores": preview(summary, ["store_id", "date", "facing_compliance", "osa", "oos_slots", "misplaced_facings",
-                                    "photos_used", "photos_dead_lettered"], rows=31),
+                                    "hidden_facings", "photos_used", "photos_dead_lettered"], rows=31),
     })
     yield Output(shares, output_name="share_of_shelf", metadata={"preview": preview(all_rows(shares))})
     yield AssetCheckResult(

@@ -19,7 +19,8 @@ GROUP = "audit"
 @multi_asset(
     outs={
         "sku_placements": AssetOut(description="Detections with the shelf, slot position and misplaced flag they align to."),
-        "slot_status": AssetOut(description="Per planned slot: facings planned and present; present = 0 is a gap to restock."),
+        "slot_status": AssetOut(description="Per planned slot: facings planned, present and hidden from the camera; "
+                                            "out_of_stock (seen empty) is a gap to restock."),
     },
     partitions_def=store_day_partitions,
     backfill_policy=AUDIT_BACKFILL_POLICY,
@@ -41,19 +42,22 @@ def sku_placements(
         processed[day.key] = processed_photos(normalized_images[day.key].rows, detections[day.key].rejected)
         placed[day.key], slots[day.key] = place_store_day(detections[day.key].rows, processed[day.key], master)
     all_placed, all_slots = all_rows(placed), all_rows(slots)
-    gaps = all_slots[all_slots.present == 0] if len(all_slots) else all_slots
-    context.log.info(f"{len(all_placed)} facings placed, {len(gaps)} slot(s) out of stock")
+    gaps = all_slots[all_slots.out_of_stock] if len(all_slots) else all_slots
+    hidden = int(all_slots.hidden.sum()) if len(all_slots) else 0
+    context.log.info(f"{len(all_placed)} facings placed, {len(gaps)} slot(s) out of stock, "
+                     f"{hidden} facing(s) hidden from the camera")
     yield Output(placed, output_name="sku_placements", metadata={
         "facings": len(all_placed),
         "misplaced": int(all_placed.misplaced.sum()) if len(all_placed) else 0,
+        "hidden": int(all_placed.hidden.sum()) if len(all_placed) else 0,
         "unplaced": int(all_placed.shelf.isna().sum()) if len(all_placed) else 0,
         "settled_by_planogram": int((all_placed.sku_id != all_placed.seen_sku_id).sum()) if len(all_placed) else 0,
         "preview": preview(all_placed, ["store_id", "date", "bay_id", "sku_id", "seen_sku_id", "shelf", "position",
-                                        "misplaced"]),
+                                        "misplaced", "hidden"]),
         "worst_bay": _worst_bay_picture(all_rows(processed), all_placed, all_slots),
     })
     yield Output(slots, output_name="slot_status", metadata={
-        "slots": len(all_slots), "out_of_stock": len(gaps),
+        "slots": len(all_slots), "out_of_stock": len(gaps), "hidden_facings": hidden,
         "gaps_to_restock": preview(gaps, ["store_id", "date", "bay_id", "shelf", "position", "sku_id", "facings"], rows=25),
     })
 
@@ -63,13 +67,14 @@ def _worst_bay_picture(processed: pd.DataFrame, placed: pd.DataFrame, slots: pd.
     if processed.empty:
         return MetadataValue.md("_(no bay processed)_")
     bay_of = ["store_id", "date", "bay_id"]
-    gaps = (slots.assign(gap=slots.present == 0).groupby(bay_of).gap.sum().rename("gaps").reset_index())
+    gaps = slots.groupby(bay_of).out_of_stock.sum().rename("gaps").reset_index()
     worst = processed.merge(gaps, on=bay_of, how="left").fillna({"gaps": 0}).sort_values("gaps", ascending=False).iloc[0]
     facings = placed[(placed.store_id == worst.store_id) & (placed.date == worst.date) & (placed.bay_id == worst.bay_id)] \
         if len(placed) else placed
     picture = bay_preview_jpeg(worst.working_path, float(worst.scale), facings)
     caption = f"{worst.store_id} {worst.date} {worst.bay_id}: {int(worst.gaps)} gap(s)"
     return MetadataValue.md(
-        f"**{caption}** — green: in its slot, orange: misplaced, red: not in the catalog\n\n"
+        f"**{caption}** — green: in its slot, orange: misplaced, red: not in the catalog, "
+        "grey: too hidden to tell\n\n"
         + as_markdown_image(picture, caption)
     )

@@ -28,13 +28,16 @@ from shelf_assets.vision.model_files import ModelBundle
 from shelf_assets.warehouse import StageTable, rejected_frame
 
 STAGE = "detections"
-ROUTING_VERSION = "tiered-2"
+ROUTING_VERSION = "tiered-3"
 """Version of the routing, decoding and matching code, and so of the rows it writes; the detections asset's code
 version adds the packaged model's."""
 COLUMNS = [
     "store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence", "detector", "model_version",
-    "route_reason", "match_score", "close_skus", "row", "row_x0", "row_x1", "rows_detected",
+    "route_reason", "match_score", "close_skus", "occluded", "row", "row_x0", "row_x1", "row_hidden", "rows_detected",
 ]
+"""Beyond DESIGN's columns: `close_skus` (SKUs the matcher could not tell from its answer), `occluded` (share of the
+box something stands in front of), the row's extent and `row_hidden`, its stretches hidden from the camera as
+space-separated `x0:x1` pairs in the same pixels as the boxes."""
 
 
 @dataclass
@@ -145,6 +148,7 @@ def _rows_of(photo, image: Image.Image, learned: LearnedResult | None, detectors
     matches = detectors.matcher.identify(image, found.products)
     extents = {row.row: (row.x_left, row.x_right) for row in found.rows}
     scale = float(photo.scale)
+    hidden = {row.row: " ".join(f"{x0 / scale:.1f}:{x1 / scale:.1f}" for x0, x1 in row.hidden) for row in found.rows}
     records = []
     for box, match in zip(found.products, matches):
         row_x0, row_x1 = extents.get(box.row, (0.0, float(image.width)))
@@ -153,7 +157,9 @@ def _rows_of(photo, image: Image.Image, learned: LearnedResult | None, detectors
             x0=box.x0 / scale, y0=box.y0 / scale, x1=box.x1 / scale, y1=box.y1 / scale,
             sku_id=match.sku_id, confidence=float(box.confidence), detector=found.detector,
             model_version=detectors.model_version, route_reason=reason or "",
-            match_score=float(match.score), close_skus=" ".join(match.close_skus), row=box.row,
-            row_x0=row_x0 / scale, row_x1=row_x1 / scale, rows_detected=len(found.rows),
+            match_score=float(match.score), close_skus=" ".join(match.close_skus),
+            occluded=round(float(box.occluded), 3), row=box.row,
+            row_x0=row_x0 / scale, row_x1=row_x1 / scale, row_hidden=hidden.get(box.row, ""),
+            rows_detected=len(found.rows),
         ))
     return records

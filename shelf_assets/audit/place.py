@@ -8,14 +8,17 @@ from shelf_assets.master import MasterData
 from shelf_assets.scoring.alignment import align_bay
 from shelf_assets.scoring.types import PlacedProduct, Placement
 
-SLOT_STATUS_COLUMNS = ["store_id", "date", "bay_id", "shelf", "position", "sku_id", "facings", "present"]
-PLACEMENT_COLUMNS = ["shelf", "position", "misplaced", "sku_id"]
+SLOT_STATUS_COLUMNS = [
+    "store_id", "date", "bay_id", "shelf", "position", "sku_id", "facings", "present", "hidden", "out_of_stock",
+]
+PLACEMENT_COLUMNS = ["shelf", "position", "misplaced", "hidden", "sku_id"]
 
 
 def place_store_day(
     detections: pd.DataFrame, processed: pd.DataFrame, master: MasterData
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(detections with shelf/position/misplaced added, one slot-status row per planned slot of every processed bay).
+    """(detections with shelf/position/misplaced/hidden added, one slot-status row per planned slot of every
+    processed bay).
 
     A placement's `sku_id` is the SKU the facing counts as in its slot (the planogram settles the matcher's close
     calls); `seen_sku_id` keeps the matcher's own answer.
@@ -26,11 +29,12 @@ def place_store_day(
         boxes = detections[detections.bay_id == bay.bay_id].reset_index(drop=True)
         rows_detected = int(boxes.rows_detected.max()) if len(boxes) else 0
         products = [_as_placed_product(index, box) for index, box in enumerate(boxes.itertuples(index=False))]
-        placed, slots = align_bay(master.planned_slots(bay.planogram_id), products, rows_detected)
+        placed, slots = align_bay(master.planned_slots(bay.planogram_id), products, rows_detected,
+                                  _hidden_spans(boxes))
         placements.append(_with_placements(boxes, placed))
         slot_rows.extend(
             dict(store_id=bay.store_id, date=bay.date, bay_id=bay.bay_id, shelf=s.shelf, position=s.position,
-                 sku_id=s.sku_id, facings=s.facings, present=s.present)
+                 sku_id=s.sku_id, facings=s.facings, present=s.present, hidden=s.hidden, out_of_stock=s.out_of_stock)
             for s in slots
         )
     placements = [frame for frame in placements if not frame.empty]
@@ -41,8 +45,8 @@ def place_store_day(
 def _with_placements(boxes: pd.DataFrame, placed: list[Placement]) -> pd.DataFrame:
     """The detection rows with their placements beside them; the matcher's SKU moves to `seen_sku_id`."""
     columns = pd.DataFrame(
-        [(p.shelf, p.position, p.misplaced, p.sku_id) for p in placed], columns=PLACEMENT_COLUMNS
-    ).astype({"shelf": "Int64", "position": "Int64", "misplaced": bool, "sku_id": str})
+        [(p.shelf, p.position, p.misplaced, p.hidden, p.sku_id) for p in placed], columns=PLACEMENT_COLUMNS
+    ).astype({"shelf": "Int64", "position": "Int64", "misplaced": bool, "hidden": bool, "sku_id": str})
     return pd.concat([boxes.rename(columns={"sku_id": "seen_sku_id"}), columns], axis=1)
 
 
@@ -55,7 +59,19 @@ def _as_placed_product(index: int, box) -> PlacedProduct:
         width=(box.x1 - box.x0) / extent,
         sku_id=str(box.sku_id),
         close_skus=frozenset(str(box.close_skus).split()),
+        occluded=float(box.occluded),
     )
+
+
+def _hidden_spans(boxes: pd.DataFrame) -> dict[int, list[tuple[float, float]]]:
+    """Each row's hidden stretches (`row_hidden`, pixels) as fractions of the row's extent, like `x_center`."""
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for row in boxes.drop_duplicates("row").itertuples(index=False):
+        extent = max(row.row_x1 - row.row_x0, 1e-6)
+        pairs = (pair.split(":") for pair in str(row.row_hidden).split())
+        spans[int(row.row)] = [((float(x0) - row.row_x0) / extent, (float(x1) - row.row_x0) / extent)
+                               for x0, x1 in pairs]
+    return spans
 
 
 def processed_photos(normalized: pd.DataFrame, detection_rejects: pd.DataFrame) -> pd.DataFrame:

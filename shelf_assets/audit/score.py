@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shelf_assets.scoring.metrics import bay_metrics, share_of_shelf, store_day_metrics
-from shelf_assets.scoring.types import SlotStatus
+from shelf_assets.scoring.metrics import bay_metrics, share_of_shelf, slot_statuses, store_day_metrics
 
 BAY_SCORE_COLUMNS = [
     "store_id", "date", "bay_id", "planogram_id", "fixture_type", "facing_compliance", "osa", "oos_slots",
-    "misplaced_facings", "planned_facings", "model_version",
+    "misplaced_facings", "planned_facings", "hidden_facings", "model_version",
 ]
 
 
@@ -25,10 +24,7 @@ def score_bays(processed: pd.DataFrame, slot_status: pd.DataFrame, placements: p
     """`day_version` is recorded for a bay in which nothing was detected, so no row of its own names a model."""
     records = []
     for bay in processed.itertuples(index=False):
-        slots = [
-            SlotStatus(int(s.shelf), int(s.position), str(s.sku_id), int(s.facings), int(s.present))
-            for s in slot_status[slot_status.bay_id == bay.bay_id].itertuples(index=False)
-        ]
+        slots = slot_statuses(slot_status[slot_status.bay_id == bay.bay_id])
         placed = placements[placements.bay_id == bay.bay_id] if len(placements) else placements
         misplaced = int(placed.misplaced.sum()) if len(placed) else 0
         metrics = bay_metrics(slots, misplaced)
@@ -36,7 +32,8 @@ def score_bays(processed: pd.DataFrame, slot_status: pd.DataFrame, placements: p
             store_id=bay.store_id, date=bay.date, bay_id=bay.bay_id, planogram_id=bay.planogram_id,
             fixture_type=bay.fixture_type, facing_compliance=metrics.facing_compliance, osa=metrics.osa,
             oos_slots=metrics.oos_slots, misplaced_facings=metrics.misplaced_facings,
-            planned_facings=metrics.planned_facings, model_version=model_versions(placed) or day_version,
+            planned_facings=metrics.planned_facings, hidden_facings=metrics.hidden_facings,
+            model_version=model_versions(placed) or day_version,
         ))
     return pd.DataFrame.from_records(records, columns=BAY_SCORE_COLUMNS)
 

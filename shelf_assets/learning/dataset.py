@@ -1,7 +1,7 @@
 """Training shards: what the trainers need of each catalog's scenes, rendered once and kept on disk.
 
 A shard holds one catalog: the detector's bay images (padded to a square of the detector's long side), their
-boxes and shelf lines in detector pixels, the embedder's context crops with the SKU each shows (-1 for a
+boxes and shelf lines in detector pixels, masks of what hides the products, the embedder's context crops with the SKU each shows (-1 for a
 product the catalog does not list) and the catalog's packshot faces. Shards are written atomically and reused
 when a training run is repeated with the same seeds.
 """
@@ -22,7 +22,9 @@ from shelf_assets.learning.scenes import render_scenes
 from shelf_assets.vision.crops import DETECTOR_LONG_SIDE, context_crops, detector_scale
 
 MAX_CROP_OCCLUSION = 0.4
-SHARD_FORMAT = 1
+OCCLUDER_STRIDE = 4
+"""Occluder masks are kept at a quarter of the detector's pixels: the detector predicts them every 8."""
+SHARD_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Shard:
     crops: np.ndarray
     crop_labels: np.ndarray
     faces: np.ndarray
+    occluders: np.ndarray
 
 
 def build_shard(catalog_seed: int, scenes_per_catalog: int) -> Shard:
@@ -44,12 +47,17 @@ def build_shard(catalog_seed: int, scenes_per_catalog: int) -> Shard:
     sku_ids = list(faces)
     label_of = {sku_id: index for index, sku_id in enumerate(sku_ids)}
     images = np.zeros((len(scenes), DETECTOR_LONG_SIDE, DETECTOR_LONG_SIDE, 3), dtype=np.uint8)
+    mask_side = DETECTOR_LONG_SIDE // OCCLUDER_STRIDE
+    occluders = np.zeros((len(scenes), mask_side, mask_side), dtype=np.uint8)
     sizes, boxes, lines, crops, labels = [], [], [], [], []
     for index, scene in enumerate(scenes):
         working = Image.fromarray(scene.image)
         scale = detector_scale(working.size)
         width, height = round(working.width * scale), round(working.height * scale)
         images[index, :height, :width] = np.asarray(working.resize((width, height), Image.Resampling.BILINEAR))
+        mask_size = (max(1, round(width / OCCLUDER_STRIDE)), max(1, round(height / OCCLUDER_STRIDE)))
+        occluders[index, :mask_size[1], :mask_size[0]] = np.asarray(
+            Image.fromarray(scene.occluders).resize(mask_size, Image.Resampling.BOX))
         sizes.append((width, height))
         boxes.append(scene.boxes * scale)
         lines.append(scene.shelf_lines * scale)
@@ -63,7 +71,7 @@ def build_shard(catalog_seed: int, scenes_per_catalog: int) -> Shard:
         fixture_types=np.array([scene.fixture_type for scene in scenes]),
         difficulties=np.array([scene.difficulty for scene in scenes]),
         boxes=boxes, lines=lines, crops=np.concatenate(crops), crop_labels=np.array(labels, dtype=np.int32),
-        faces=np.stack([faces[sku_id] for sku_id in sku_ids]),
+        faces=np.stack([faces[sku_id] for sku_id in sku_ids]), occluders=occluders,
     )
 
 
@@ -78,7 +86,7 @@ def save_shard(shard: Shard, path: Path) -> None:
         fixture_types=shard.fixture_types, difficulties=shard.difficulties,
         box_counts=np.array([len(b) for b in shard.boxes]), boxes=np.concatenate(shard.boxes),
         line_counts=np.array([len(line) for line in shard.lines]), lines=np.concatenate(shard.lines),
-        crops=shard.crops, crop_labels=shard.crop_labels, faces=shard.faces,
+        crops=shard.crops, crop_labels=shard.crop_labels, faces=shard.faces, occluders=shard.occluders,
     )
     write_bytes(buffer.getvalue(), path)
 
@@ -91,7 +99,7 @@ def load_shard(path: Path) -> Shard:
             catalog_seed=int(data["catalog_seed"]), images=data["images"], sizes=data["sizes"],
             fixture_types=data["fixture_types"], difficulties=data["difficulties"],
             boxes=np.split(data["boxes"], box_splits), lines=np.split(data["lines"], line_splits),
-            crops=data["crops"], crop_labels=data["crop_labels"], faces=data["faces"],
+            crops=data["crops"], crop_labels=data["crop_labels"], faces=data["faces"], occluders=data["occluders"],
         )
 
 

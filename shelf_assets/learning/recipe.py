@@ -137,8 +137,8 @@ def model_card_text(card: dict) -> str:
     lines = [
         "# Shelf Audit learned models — {version}",
         "",
-        "A class-agnostic shelf detector (centre heatmap, box size, shelf lines; stride 8 at 640 px) and a product",
-        "embedder (64×32 crops and packshot faces → 96-d unit vectors, with a learned unknown threshold).",
+        "A class-agnostic shelf detector (centre heatmap, box size, shelf lines, occluders; stride 8 at 640 px) and a",
+        "product embedder (64×32 crops and packshot faces → 96-d unit vectors, with a learned unknown threshold).",
         "SKU identity comes from the catalog's packshots at run time: no SKU is known to the weights.",
         "",
         "## Data",
@@ -156,12 +156,12 @@ def model_card_text(card: dict) -> str:
         f"- Reproduce: `shelf-audit train --seed {card['seed']} --out shelf_assets/models`.",
         "",
         "## Validation (unseen catalogs)",
-        "| fixture | bays | AP50 | F1 at threshold | peak threshold | shelf count right |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| fixture | bays | AP50 | F1 at threshold | peak threshold | shelf count right | occluder IoU |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for fixture_type, metrics in card["validation"]["detector"].items():
         lines.append(f"| {fixture_type} | {metrics['bays']} | {metrics['ap50']} | {metrics['f1_at_threshold']} | "
-                     f"{metrics['peak_threshold']} | {metrics['shelf_count_right']} |")
+                     f"{metrics['peak_threshold']} | {metrics['shelf_count_right']} | {metrics['occluder_iou']} |")
     embedder = card["validation"]["embedder"]
     matcher = card["validation"]["matcher"]
     lines += [

@@ -3,7 +3,8 @@
 Each scene is rendered by the simulator from a catalog seed of its own, encoded like a phone, then decoded and
 lighting-normalised by the same functions as `normalized_images`, so the models learn on the pipeline's working
 copies and not on the renderer's clean pixels. Truth comes along in working-copy pixels: product boxes, whether
-each product is in the catalog, and the line each shelf's products stand on (the detector learns rows from it).
+each product is in the catalog, the line each shelf's products stand on (the detector learns rows from it) and a
+mask of whatever stands in front of the products (the detector learns to tell a hidden facing from a gap).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class TrainingScene:
     in_catalog: np.ndarray
     occluded: np.ndarray
     shelf_lines: np.ndarray
+    occluders: np.ndarray
 
 
 def shelf_lines(planogram: Planogram, to_image: np.ndarray) -> np.ndarray:
@@ -95,6 +97,7 @@ def render_scenes(catalog_seed: int, count: int = SCENES_PER_CATALOG,
             in_catalog=np.array([product.in_catalog for product in photo.products], dtype=bool),
             occluded=np.array([product.occluded for product in photo.products], dtype=np.float32),
             shelf_lines=shelf_lines(planogram, photo.homography) * scale,
+            occluders=np.asarray(photo.occluders.resize(working.size, Image.Resampling.BILINEAR)),
         ))
     faces = {sku.product_id: packshot_face(drawn[sku.product_id]) for sku in catalog.skus}
     return scenes, faces

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from shelf_assets.learning.dataset import Shard
+from shelf_assets.learning.dataset import OCCLUDER_STRIDE, Shard
 from shelf_assets.learning.embedder_training import embedder_logits
 from shelf_assets.scoring.evaluation import average_precision, box_iou, match_detections
 from shelf_assets.vision.crops import box_in_context, centre_crops
@@ -47,18 +47,28 @@ def _detector_maps(net, shard: Shard) -> list[dict[str, np.ndarray]]:
                     "size": outputs["size"][index].numpy(),
                     "offset": torch.sigmoid(outputs["offset"][index]).numpy(),
                     "shelf_line": torch.sigmoid(outputs["shelf_line"][index, 0]).numpy(),
+                    "occluder": torch.sigmoid(outputs["occluder"][index, 0]).numpy(),
                 })
     return maps
 
 
 def validate_detector(net, shards: Sequence[Shard]) -> tuple[dict[str, FixtureSettings], dict[str, dict]]:
-    """(tuned settings per fixture type, metrics per fixture type: AP50, F1 at the tuned threshold, and the
-    share of bays whose shelf count the traced lines got right)."""
+    """(tuned settings per fixture type, metrics per fixture type: AP50, F1 at the tuned threshold, the share of
+    bays whose shelf count the traced lines got right, and the IoU of the occluder map with the true occluders)."""
     per_fixture: dict[str, list] = {}
+    occluders: dict[str, list[int]] = {}
     for shard in shards:
         for index, maps in enumerate(_detector_maps(net, shard)):
-            per_fixture.setdefault(str(shard.fixture_types[index]), []).append(
+            fixture_type = str(shard.fixture_types[index])
+            per_fixture.setdefault(fixture_type, []).append(
                 (maps, shard.boxes[index], shard.lines[index], int(shard.sizes[index][0])))
+            counts = occluders.setdefault(fixture_type, [0, 0])
+            predicted = maps["occluder"] >= 0.5
+            cells = STRIDE // OCCLUDER_STRIDE
+            hidden = shard.occluders[index].reshape(predicted.shape[0], cells, predicted.shape[1], cells).mean(
+                axis=(1, 3)) >= 127.5
+            counts[0] += int((predicted & hidden).sum())
+            counts[1] += int((predicted | hidden).sum())
     settings, metrics = {}, {}
     for fixture_type, bays in sorted(per_fixture.items()):
         base = DEFAULT_SETTINGS.get(fixture_type, FixtureSettings())
@@ -84,7 +94,9 @@ def validate_detector(net, shards: Sequence[Shard]) -> tuple[dict[str, FixtureSe
         settings[fixture_type] = replace(base, peak_threshold=best_threshold)
         metrics[fixture_type] = {"bays": len(bays), "ap50": round(average_precision(ranked, positives), 4),
                                  "f1_at_threshold": round(best_f1, 4), "peak_threshold": best_threshold,
-                                 "shelf_count_right": round(rows_right / len(bays), 4)}
+                                 "shelf_count_right": round(rows_right / len(bays), 4),
+                                 "occluder_iou": round(occluders[fixture_type][0] / occluders[fixture_type][1], 4)
+                                 if occluders[fixture_type][1] else None}
     return settings, metrics
 
 

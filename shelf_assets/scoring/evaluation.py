@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shelf_assets.scoring.metrics import bay_metrics
+from shelf_assets.scoring.metrics import bay_metrics, slot_statuses
 from shelf_assets.scoring.types import SlotStatus
 
 IOU_THRESHOLD = 0.5
@@ -30,7 +30,7 @@ _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "detections": ("store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence"),
     "sku_placements": ("store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence"),
     "bay_scores": ("store_id", "date", "bay_id", "facing_compliance"),
-    "slot_status": ("store_id", "date", "bay_id", "shelf", "position", "present"),
+    "slot_status": ("store_id", "date", "bay_id", "shelf", "position", "sku_id", "facings", "present", "hidden"),
     "dead_letter": ("store_id", "date", "bay_id"),
 }
 
@@ -252,14 +252,12 @@ def _bay_outcome(
     placed_boxes, placed_conf, placed_sku = _boxes_of(placements)
     truth_of_placement, _ = match_detections(box_iou(placed_boxes, bay.boxes), placed_conf, nobody_ignored)
 
-    predicted_present = {}
-    if slot_status is not None:
-        for shelf, position, present in zip(slot_status["shelf"], slot_status["position"], slot_status["present"]):
-            predicted_present[(int(shelf), int(position))] = int(present)
+    predicted_slots = slot_statuses(slot_status) if slot_status is not None else []
+    flagged_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.out_of_stock}
     tp = fp = fn = 0
     for slot in bay.slots:
-        truly_out = slot.present == 0
-        flagged = predicted_present.get((slot.shelf, slot.position)) == 0
+        truly_out = slot.out_of_stock
+        flagged = (slot.shelf, slot.position) in flagged_slots
         tp += int(truly_out and flagged)
         fp += int(flagged and not truly_out)
         fn += int(truly_out and not flagged)

@@ -26,13 +26,24 @@ class BayMetrics:
     oos_slots: int
     misplaced_facings: int
     planned_facings: int
+    hidden_facings: int = 0
 
 
 BAY_METRIC_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(BayMetrics))
 
 
+def slot_statuses(frame: pd.DataFrame) -> list[SlotStatus]:
+    """The rows of a `slot_status` table as `SlotStatus`es."""
+    return [SlotStatus(int(s.shelf), int(s.position), str(s.sku_id), int(s.facings), int(s.present), int(s.hidden))
+            for s in frame.itertuples(index=False)]
+
+
 def bay_metrics(slots: Sequence[SlotStatus], misplaced_facings: int) -> BayMetrics:
-    """Scores of one bay; a bay without slots has nothing to comply with, so its ratios are NaN."""
+    """Scores of one bay; a bay without slots has nothing to comply with, so its ratios are NaN.
+
+    Facings hidden from the camera get the benefit of the doubt: they count as present, and a slot with one is
+    not a gap to restock. Sending staff to a slot nobody saw empty wastes their time, and most hidden facings are
+    stocked; `hidden_facings` says how much of the score rests on that assumption."""
     if misplaced_facings < 0:
         raise MetricsError(f"misplaced_facings must be >= 0, got {misplaced_facings}")
     for slot in slots:
@@ -40,17 +51,19 @@ def bay_metrics(slots: Sequence[SlotStatus], misplaced_facings: int) -> BayMetri
             raise MetricsError(
                 f"slot ({slot.shelf}, {slot.position}) has {slot.facings} facings; at least 1 is required"
             )
-        if slot.present < 0:
-            raise MetricsError(f"slot ({slot.shelf}, {slot.position}) has negative present {slot.present}")
+        if slot.present < 0 or slot.hidden < 0:
+            raise MetricsError(f"slot ({slot.shelf}, {slot.position}) has negative present {slot.present} "
+                               f"or hidden {slot.hidden}")
     planned = sum(s.facings for s in slots)
     if not slots:
         return BayMetrics(math.nan, math.nan, 0, misplaced_facings, 0)
     return BayMetrics(
-        facing_compliance=sum(min(s.present, s.facings) for s in slots) / planned,
-        osa=sum(1 for s in slots if s.present >= 1) / len(slots),
-        oos_slots=sum(1 for s in slots if s.present == 0),
+        facing_compliance=sum(min(s.present + s.hidden, s.facings) for s in slots) / planned,
+        osa=sum(1 for s in slots if not s.out_of_stock) / len(slots),
+        oos_slots=sum(1 for s in slots if s.out_of_stock),
         misplaced_facings=misplaced_facings,
         planned_facings=planned,
+        hidden_facings=sum(min(s.hidden, s.facings - min(s.present, s.facings)) for s in slots),
     )
 
 
@@ -73,7 +86,7 @@ def store_day_metrics(bays: pd.DataFrame) -> dict:
         total_weight = float(weights[usable].sum())
         weighted = float((values[usable] * weights[usable]).sum())
         result[column] = weighted / total_weight if total_weight > 0 else math.nan
-    for column in ("oos_slots", "misplaced_facings", "planned_facings"):
+    for column in ("oos_slots", "misplaced_facings", "planned_facings", "hidden_facings"):
         result[column] = int(pd.to_numeric(bays[column], errors="raise").sum())
     result["bays"] = int(len(bays))
     return result

@@ -23,8 +23,8 @@ class PlacedProduct:
     `row` is the detected shelf row (1 = top). `x_center` and `width` are fractions of that row's
     horizontal extent (0 = left edge of the bay, 1 = right edge). `sku_id` is "" for a product that
     matched nothing in the catalog. `close_skus` are SKUs the matcher could not tell from `sku_id` (or, for
-    an unknown, nearly recognised): the product counts as one of them where that SKU is planned. `index`
-    ties the result back to the caller's detection row.
+    an unknown, nearly recognised): the product counts as one of them where that SKU is planned. `occluded` is
+    the share of its box something stood in front of. `index` ties the result back to the caller's detection row.
     """
 
     index: int
@@ -33,24 +33,36 @@ class PlacedProduct:
     width: float
     sku_id: str
     close_skus: frozenset[str] = frozenset()
+    occluded: float = 0.0
 
 
 @dataclass(frozen=True)
 class Placement:
     """Where a detected facing landed: its planogram slot, or shelf/position None when it fits no slot, and
-    the SKU it counts as there (its matched SKU, or the slot's when that was one of its close calls)."""
+    the SKU it counts as there (its matched SKU, or the slot's when that was one of its close calls). `hidden`:
+    too much of it was out of sight to tell whether it is the planned SKU, so it is neither counted nor
+    called misplaced."""
 
     index: int
     shelf: int | None
     position: int | None
     misplaced: bool
     sku_id: str
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
 class SlotStatus:
+    """What one slot holds: `present` facings of its SKU seen there, and `hidden` facings that something in front
+    of the shelf kept the camera from checking. A slot is out of stock only when it was seen empty."""
+
     shelf: int
     position: int
     sku_id: str
     facings: int
     present: int
+    hidden: int = 0
+
+    @property
+    def out_of_stock(self) -> bool:
+        return self.present == 0 and self.hidden == 0

@@ -121,6 +121,9 @@ class RenderedPhoto:
     file_format: str
     jpeg_quality: int
     homography: np.ndarray
+    occluders: Image.Image
+    """What stands in front of the products (shopper, trolley, hand, carton, freezer door parts): an L mask at
+    `OCCLUDER_MASK_SCALE` of the photo, 255 where hidden."""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -475,7 +478,7 @@ def _paint(draw: ImageDraw.ImageDraw, shape: tuple[str, list[float], Colour], sc
         draw.line(scaled[:4], fill=fill, width=max(1, round(scaled[4])))
 
 
-_MASK_SCALE = 0.25
+OCCLUDER_MASK_SCALE = 0.25
 
 
 def _occlusion_fractions(mask: Image.Image, boxes: list[tuple[float, float, float, float]]) -> list[float]:
@@ -483,8 +486,8 @@ def _occlusion_fractions(mask: Image.Image, boxes: list[tuple[float, float, floa
     integral = np.pad(covered.cumsum(axis=0).cumsum(axis=1), ((1, 0), (1, 0)))
     fractions = []
     for box in boxes:
-        x0, y0 = (math.floor(v * _MASK_SCALE) for v in box[:2])
-        x1, y1 = (math.ceil(v * _MASK_SCALE) for v in box[2:])
+        x0, y0 = (math.floor(v * OCCLUDER_MASK_SCALE) for v in box[:2])
+        x1, y1 = (math.ceil(v * OCCLUDER_MASK_SCALE) for v in box[2:])
         x1, y1 = min(max(x1, x0 + 1), covered.shape[1]), min(max(y1, y0 + 1), covered.shape[0])
         area = (x1 - x0) * (y1 - y0)
         hidden = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
@@ -615,10 +618,11 @@ def render_photo(planogram: Planogram, state: ShelfState, catalog: Catalog, pack
     photo = flat.transform(size, Image.Transform.PERSPECTIVE, tuple(inverse.flatten()[:8]),
                            resample=Image.Resampling.BILINEAR, fillcolor=look.wall)
 
-    mask = Image.new("L", (max(1, round(image_width * _MASK_SCALE)), max(1, round(image_height * _MASK_SCALE))), 0)
+    mask_size = (max(1, round(image_width * OCCLUDER_MASK_SCALE)), max(1, round(image_height * OCCLUDER_MASK_SCALE)))
+    mask = Image.new("L", mask_size, 0)
     mask_draw = ImageDraw.Draw(mask)
     for part in door_parts:
-        mask_draw.polygon([tuple(point) for point in project(to_image, part) * _MASK_SCALE], fill=255)
+        mask_draw.polygon([tuple(point) for point in project(to_image, part) * OCCLUDER_MASK_SCALE], fill=255)
     boxes = _truth_boxes(planogram, state, to_image, size)
 
     if rng.random() < difficulty.occluder_probability:
@@ -628,7 +632,7 @@ def render_photo(planogram: Planogram, state: ShelfState, catalog: Catalog, pack
         photo_draw = ImageDraw.Draw(photo)
         for shape in _occluder_layers(rng, size, bay_box, difficulty.strength):
             _paint(photo_draw, shape, 1.0, shape[2])
-            _paint(mask_draw, shape, _MASK_SCALE, 255)
+            _paint(mask_draw, shape, OCCLUDER_MASK_SCALE, 255)
     occluded = _occlusion_fractions(mask, boxes)
 
     photo = _degrade(photo, rng, difficulty)
@@ -637,7 +641,7 @@ def render_photo(planogram: Planogram, state: ShelfState, catalog: Catalog, pack
                      for box, item, fraction in zip(boxes, state.items, occluded))
     orientation = int(rng.choice([3, 6, 8], p=[0.2, 0.4, 0.4])) if file_format == "JPEG" and rng.random() < 0.3 else 1
     quality = int(rng.integers(difficulty.jpeg_quality[0], difficulty.jpeg_quality[1] + 1))
-    return RenderedPhoto(photo, products, orientation, file_format, quality, to_image)
+    return RenderedPhoto(photo, products, orientation, file_format, quality, to_image, mask)
 
 
 def encode_photo(photo: RenderedPhoto, taken_at: datetime.datetime) -> bytes:

@@ -2,14 +2,14 @@
 
 Decoding is plain numpy on the nets' stride-8 maps: heatmap peaks become facings, and the shelf-line map
 is traced column by column into one straight line per shelf, which numbers the rows and gives each row its
-extent even where its ends are empty. When the maps do not make a coherent bay (no shelf line, facings that
+extent even where its ends are empty. The occluder map tells each facing how much of it was hidden. When the maps do not make a coherent bay (no shelf line, facings that
 stand on no line, low confidence) the detector says why instead of answering, and the caller falls back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -72,6 +72,38 @@ def decode_centres(centre: np.ndarray, size: np.ndarray, offset: np.ndarray,
     return boxes.reshape(-1, 4), centre[rows, cols]
 
 
+def occluded_shares(occluder: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(N,) mean occluder probability over the stride cells each box (input pixels) covers."""
+    rows, cols = occluder.shape
+    integral = np.pad(occluder.astype(np.float64).cumsum(axis=0).cumsum(axis=1), ((1, 0), (1, 0)))
+    shares = np.zeros(len(boxes))
+    for index, (x0, y0, x1, y1) in enumerate(boxes):
+        left, top = min(max(int(x0 // STRIDE), 0), cols - 1), min(max(int(y0 // STRIDE), 0), rows - 1)
+        right, bottom = max(min(int(-(-x1 // STRIDE)), cols), left + 1), max(min(int(-(-y1 // STRIDE)), rows), top + 1)
+        hidden = integral[bottom, right] - integral[top, right] - integral[bottom, left] + integral[top, left]
+        shares[index] = hidden / ((bottom - top) * (right - left))
+    return shares
+
+
+HIDDEN_SPAN_SHARE = 0.5
+"""A column of a shelf row counts as hidden when the occluder map covers this much of the row's height there."""
+
+
+def hidden_spans(occluder: np.ndarray, row: ShelfRow, band_height: float) -> tuple[tuple[float, float], ...]:
+    """(x0, x1) stretches of a row, in input pixels, where the occluder map covers the band of `band_height`
+    standing on the row's floor: where a facing could be but no box was found, the camera could not see."""
+    rows, cols = occluder.shape
+    top = min(max(int((row.y_bottom - band_height) // STRIDE), 0), rows - 1)
+    bottom = max(min(int(-(-row.y_bottom // STRIDE)), rows), top + 1)
+    first, last = max(int(row.x_left // STRIDE), 0), min(int(-(-row.x_right // STRIDE)), cols)
+    if last <= first:
+        return ()
+    covered = occluder[top:bottom, first:last].mean(axis=0) >= HIDDEN_SPAN_SHARE
+    edges = np.flatnonzero(np.diff(np.r_[0, covered.astype(np.int8), 0]))
+    return tuple((float(max((first + start) * STRIDE, row.x_left)), float(min((first + end) * STRIDE, row.x_right)))
+                 for start, end in zip(edges[::2], edges[1::2]))
+
+
 def trace_shelf_lines(line_map: np.ndarray, threshold: float, min_length_cells: float) -> list[ShelfLine]:
     """Straight shelf lines from the line map: ridge points per column, linked left to right into tracks,
     tracks broken by an occluder rejoined when they continue one another, short ones dropped."""
@@ -126,8 +158,24 @@ def _rejoin(fitted) -> list[tuple[float, float, int, int]]:
     return [tuple(line[0]) for line in lines]
 
 
+FRAGMENT_SHARE = 0.8
+"""A shelf line shorter than this share of the longest is a fragment: something in front of the shelf broke it."""
+
+
+def _shelf_extent(line: ShelfLine, lines: list[ShelfLine]) -> tuple[float, float]:
+    """The line's own extent, or for a fragment the extent of the nearest whole line: every shelf of a bay spans
+    the bay, and products must be placed along the bay, not along the piece of line that was found."""
+    longest = max(other.x_right - other.x_left for other in lines)
+    if line.x_right - line.x_left >= FRAGMENT_SHARE * longest:
+        return line.x_left, line.x_right
+    middle = (line.x_left + line.x_right) / 2
+    whole = [other for other in lines if other.x_right - other.x_left >= FRAGMENT_SHARE * longest]
+    nearest = min(whole, key=lambda other: abs(float(other.y_at(middle)) - float(line.y_at(middle))))
+    return nearest.x_left, nearest.x_right
+
+
 def assemble_bay(boxes: np.ndarray, scores: np.ndarray, lines: list[ShelfLine], settings: FixtureSettings,
-                 image_width: float) -> LearnedResult:
+                 image_width: float, occluded: np.ndarray | None = None) -> LearnedResult:
     """Number the rows from the shelf lines and stand every box on the nearest one, in the lines' pixels."""
     if not len(lines):
         return LearnedResult(None, "no shelf line found")
@@ -150,9 +198,12 @@ def assemble_bay(boxes: np.ndarray, scores: np.ndarray, lines: list[ShelfLine], 
         floor = float(line.y_at((line.x_left + line.x_right) / 2))
         standing = boxes[nearest == index]
         top = float(standing[:, 1].min()) if len(standing) else floor
-        rows.append(ShelfRow(index + 1, top, floor, max(0.0, line.x_left), min(image_width, line.x_right)))
-    products = [ProductBox(float(x0), float(y0), float(x1), float(y1), int(row) + 1, float(score))
-                for (x0, y0, x1, y1), row, score in zip(boxes, nearest, scores)]
+        x_left, x_right = _shelf_extent(line, lines)
+        rows.append(ShelfRow(index + 1, top, floor, max(0.0, x_left), min(image_width, x_right)))
+    if occluded is None:
+        occluded = np.zeros(len(boxes))
+    products = [ProductBox(float(x0), float(y0), float(x1), float(y1), int(row) + 1, float(score), float(hidden))
+                for (x0, y0, x1, y1), row, score, hidden in zip(boxes, nearest, scores, occluded)]
     products.sort(key=lambda box: (box.row, box.x0))
     return LearnedResult(BayDetection(rows=rows, products=products, detector="learned"), None, mean_confidence)
 
@@ -184,6 +235,7 @@ class LearnedDetector:
                 "size": outputs["size"].float().cpu().numpy(),
                 "offset": torch.sigmoid(outputs["offset"]).float().cpu().numpy(),
                 "shelf_line": torch.sigmoid(outputs["shelf_line"]).float().cpu().numpy(),
+                "occluder": torch.sigmoid(outputs["occluder"]).float().cpu().numpy(),
             }
             for position, index in enumerate(indices):
                 scale = inputs[index][1]
@@ -198,17 +250,30 @@ class LearnedDetector:
         boxes, scores = decode_centres(maps["centre"][0], maps["size"], maps["offset"], settings.peak_threshold)
         lines = trace_shelf_lines(maps["shelf_line"][0][:, :valid_cols], settings.line_threshold,
                                   settings.min_line_share * valid_cols)
-        result = assemble_bay(boxes, scores, lines, settings, size[0] * scale)
+        result = assemble_bay(boxes, scores, lines, settings, size[0] * scale,
+                              occluded_shares(maps["occluder"][0], boxes))
         if result.detection is not None:
+            result.detection = _with_hidden_spans(result.detection, maps["occluder"][0])
             result.detection = _rescaled(result.detection, 1.0 / scale)
         return result
 
 
+def _with_hidden_spans(detection: BayDetection, occluder: np.ndarray) -> BayDetection:
+    """Rows with their hidden stretches, each row's band as tall as the facings standing on it (or the bay's)."""
+    heights = {row.row: [p.y1 - p.y0 for p in detection.products if p.row == row.row] for row in detection.rows}
+    bay_height = float(np.median([p.y1 - p.y0 for p in detection.products]))
+    rows = [replace(row, hidden=hidden_spans(occluder, row, float(np.median(heights[row.row])) if heights[row.row]
+                                             else bay_height))
+            for row in detection.rows]
+    return replace(detection, rows=rows)
+
+
 def _rescaled(detection: BayDetection, factor: float) -> BayDetection:
-    rows = [ShelfRow(r.row, r.y_top * factor, r.y_bottom * factor, r.x_left * factor, r.x_right * factor)
+    rows = [ShelfRow(r.row, r.y_top * factor, r.y_bottom * factor, r.x_left * factor, r.x_right * factor,
+                     tuple((x0 * factor, x1 * factor) for x0, x1 in r.hidden))
             for r in detection.rows]
-    products = [ProductBox(p.x0 * factor, p.y0 * factor, p.x1 * factor, p.y1 * factor, p.row, p.confidence)
-                for p in detection.products]
+    products = [ProductBox(p.x0 * factor, p.y0 * factor, p.x1 * factor, p.y1 * factor, p.row, p.confidence,
+                           p.occluded) for p in detection.products]
     return BayDetection(rows=rows, products=products, detector=detection.detector)
 
 

@@ -2,7 +2,8 @@
 
 `ShelfDetectorNet` is a centre-point detector (one heatmap peak per product facing, its box size regressed at
 the peak) with a second head that marks the line each shelf's products stand on; rows and their extent come
-from that line, which a box-only detector cannot give when a shelf end is empty. It sees the bay at 640 px
+from that line, which a box-only detector cannot give when a shelf end is empty. A third head marks whatever
+stands in front of the products (a shopper, a trolley, a door frame), so a hidden facing is not taken for a gap. It sees the bay at 640 px
 and predicts every 8 px: enough for the narrowest facing and cheap on a CPU.
 
 `ProductEmbedder` maps a product crop or a packshot face to a unit vector. SKU identity is the nearest packshot,
@@ -34,7 +35,8 @@ def normalise_pixels(images: torch.Tensor) -> torch.Tensor:
 
 
 class ShelfDetectorNet(nn.Module):
-    """Outputs at stride 8: centre logit, log box size (in units of the stride), centre offset, shelf-line logit."""
+    """Outputs at stride 8: centre logit, log box size (in units of the stride), centre offset, shelf-line logit,
+    occluder logit."""
 
     STRIDE = 8
 
@@ -54,8 +56,10 @@ class ShelfDetectorNet(nn.Module):
         self.size = nn.Conv2d(width, 2, 1)
         self.offset = nn.Conv2d(width, 2, 1)
         self.shelf_line = nn.Conv2d(width, 1, 1)
+        self.occluder = nn.Conv2d(width, 1, 1)
         nn.init.constant_(self.centre.bias, -4.0)
         nn.init.constant_(self.shelf_line.bias, -3.0)
+        nn.init.constant_(self.occluder.bias, -3.0)
 
     def forward(self, pixels: torch.Tensor) -> dict[str, torch.Tensor]:
         s8 = self.down8(self.stem(pixels))
@@ -71,6 +75,7 @@ class ShelfDetectorNet(nn.Module):
             "size": self.size(features),
             "offset": self.offset(features),
             "shelf_line": self.shelf_line(features),
+            "occluder": self.occluder(features),
         }
 
 

@@ -11,18 +11,21 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ShelfRow:
-    """One band of products standing on one shelf, top to bottom numbered from 1."""
+    """One band of products standing on one shelf, top to bottom numbered from 1; `hidden` are the (x0, x1)
+    stretches of it that something in front of the shelf hides (none from a detector that cannot tell)."""
 
     row: int
     y_top: float
     y_bottom: float
     x_left: float
     x_right: float
+    hidden: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
 class ProductBox:
-    """One detected product facing, on the shelf row it stands on."""
+    """One detected product facing, on the shelf row it stands on; `occluded` is the share of its box the detector
+    saw something stand in front of (0 from a detector that cannot tell)."""
 
     x0: float
     y0: float
@@ -30,6 +33,7 @@ class ProductBox:
     y1: float
     row: int
     confidence: float
+    occluded: float = 0.0
 
 
 @dataclass

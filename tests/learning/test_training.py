@@ -21,6 +21,16 @@ def test_targets_peak_at_box_centres_and_follow_shelf_lines():
     assert line_rows[0] == 10 and line_rows[-1] == 12
 
 
+def test_the_occluder_target_is_the_hidden_share_of_each_cell():
+    occluders = np.zeros((128, 128), dtype=np.uint8)
+    occluders[:, :12] = 255
+    targets = detector_targets(np.zeros((0, 4), dtype=np.float32), np.zeros((0, 4), dtype=np.float32), 128, 128,
+                               occluders)
+    assert targets["occluder"].shape == (16, 16)
+    assert targets["occluder"][:, 0] == pytest.approx(1.0) and targets["occluder"][:, 1] == pytest.approx(0.5)
+    assert targets["occluder"][:, 2:].max() == 0.0
+
+
 def test_a_shard_holds_detector_images_crops_and_packshot_faces(tmp_path):
     [path] = ensure_shards(tmp_path, [10_000], scenes_per_catalog=2, workers=1)
     shard = load_shard(path)
@@ -31,6 +41,7 @@ def test_a_shard_holds_detector_images_crops_and_packshot_faces(tmp_path):
         assert boxes[:, 2].max() <= width + 1 and boxes[:, 3].max() <= height + 1
     assert shard.faces.shape[1:] == (EMBED_HEIGHT, EMBED_WIDTH, 3)
     assert len(shard.crops) == len(shard.crop_labels) and shard.crop_labels.max() < len(shard.faces)
+    assert shard.occluders.shape == (2, DETECTOR_LONG_SIDE // 4, DETECTOR_LONG_SIDE // 4)
     assert ensure_shards(tmp_path, [10_000], scenes_per_catalog=2, workers=1) == [path]
 
 

@@ -67,6 +67,61 @@ def test_unknown_product_is_misplaced_in_its_slot():
     assert placements[1] == Placement(1, 1, 1, True, "")
 
 
+def test_an_unrecognised_facing_half_behind_a_trolley_is_hidden_not_a_gap():
+    planned = shelf(1, ("A", 2), ("B", 1), ("C", 1))
+    products = products_at(1, "AA?C", 400)
+    products[2] = PlacedProduct(2, 1, products[2].x_center, products[2].width, "", occluded=0.4)
+    placements, statuses = align_bay(planned, products, 1)
+    assert placements[2] == Placement(2, 1, 2, False, "", hidden=True)
+    slot = statuses[1]
+    assert (slot.present, slot.hidden, slot.out_of_stock) == (0, 1, False)
+
+
+def test_an_empty_facing_where_the_row_is_hidden_is_hidden_but_one_in_plain_view_is_a_gap():
+    planned = shelf(1, ("A", 1), ("B", 2), ("C", 1), ("D", 1))
+    products = products_at(1, "A.B.D", 500)
+    placements, statuses = align_bay(planned, products, 1, hidden_spans={1: [(0.18, 0.42)]})
+    assert [(s.sku_id, s.present, s.hidden, s.out_of_stock) for s in statuses] == [
+        ("A", 1, 0, False), ("B", 1, 1, False), ("C", 0, 0, True), ("D", 1, 0, False)]
+    assert not any(p.hidden or p.misplaced for p in placements)
+
+
+def test_a_shelf_whose_line_broke_in_two_rows_is_aligned_as_one():
+    planned = shelf(1, ("A", 2), ("B", 2)) + shelf(2, ("C", 2), ("D", 1), ("E", 1))
+    products = products_at(1, "AABB", 400) + products_at(2, "CC", 400, first_index=4)
+    products += [PlacedProduct(6, 3, p.x_center, p.width, p.sku_id) for p in products_at(2, "..DE", 400)]
+    placements, statuses = align_bay(planned, products, 3)
+    assert present(statuses) == {(1, 1): 2, (1, 2): 2, (2, 1): 2, (2, 2): 1, (2, 3): 1}
+    assert [(p.shelf, p.position, p.misplaced) for p in placements[4:]] == [
+        (2, 1, False), (2, 1, False), (2, 2, False), (2, 3, False)]
+
+
+def test_rows_whose_products_overlap_are_not_joined_into_one_shelf():
+    planned = shelf(1, ("A", 2), ("B", 2)) + shelf(2, ("C", 2), ("D", 2))
+    products = products_at(1, "AABB", 400) + products_at(2, "CCDD", 400, first_index=4)
+    products += [PlacedProduct(8, 3, 0.3, 0.25, "X")]
+    placements, statuses = align_bay(planned, products, 3)
+    assert present(statuses) == {(1, 1): 2, (1, 2): 2, (2, 1): 2, (2, 2): 2}
+    assert placements[8].shelf is None
+
+
+def test_a_barely_touched_unknown_is_still_misplaced_and_its_slot_a_gap():
+    planned = shelf(1, ("A", 2), ("B", 1), ("C", 1))
+    products = products_at(1, "AA?C", 400)
+    products[2] = PlacedProduct(2, 1, products[2].x_center, products[2].width, "", occluded=0.05)
+    placements, statuses = align_bay(planned, products, 1)
+    assert placements[2] == Placement(2, 1, 2, True, "")
+    assert (statuses[1].hidden, statuses[1].out_of_stock) == (0, True)
+
+
+def test_a_recognised_facing_counts_whatever_hides_part_of_it():
+    planned = shelf(1, ("A", 1), ("B", 1))
+    products = [PlacedProduct(0, 1, 0.25, 0.5, "A", occluded=0.6), PlacedProduct(1, 1, 0.75, 0.5, "B")]
+    placements, statuses = align_bay(planned, products, 1)
+    assert present(statuses) == {(1, 1): 1, (1, 2): 1}
+    assert [s.hidden for s in statuses] == [0, 0] and not placements[0].hidden
+
+
 def test_close_call_is_settled_by_the_sku_planned_where_the_facing_stands():
     planned = shelf(1, ("A", 1), ("B", 1), ("C", 1))
     products = products_at(1, "ACC", 300)

@@ -72,7 +72,7 @@ def truth_compliance(bay: dict) -> float:
 
 def write_perfect_warehouse(root: Path, bays: list[dict]) -> None:
     write_table(root, "detections", [d for bay in bays for d in perfect_detections(bay)])
-    write_table(root, "slot_status", [{"store_id": STORE, "date": DATE, "bay_id": bay["bay_id"], **s}
+    write_table(root, "slot_status", [{"store_id": STORE, "date": DATE, "bay_id": bay["bay_id"], "hidden": 0, **s}
                                       for bay in bays for s in bay["slots"]])
     write_table(root, "bay_scores", [{"store_id": STORE, "date": DATE, "bay_id": bay["bay_id"],
                                       "planogram_id": bay["planogram_id"], "fixture_type": bay["fixture_type"],
@@ -165,8 +165,8 @@ def test_a_warehouse_without_placements_has_no_in_slot_scores(chain):
 
 def test_false_oos_and_compliance_error(chain):
     write_perfect_warehouse(chain, [GONDOLA, FREEZER])
-    slots = [{"store_id": STORE, "date": DATE, "bay_id": bay["bay_id"], **s} for bay in (GONDOLA, FREEZER)
-             for s in bay["slots"]]
+    slots = [{"store_id": STORE, "date": DATE, "bay_id": bay["bay_id"], "hidden": 0, **s}
+             for bay in (GONDOLA, FREEZER) for s in bay["slots"]]
     slots[0]["present"] = 0
     write_table(chain, "slot_status", slots)
     scores = pd.read_parquet(chain / "warehouse" / "bay_scores" / DATE / f"{STORE}.parquet")
@@ -178,6 +178,18 @@ def test_false_oos_and_compliance_error(chain):
     assert report.oos_f1 == pytest.approx(0.8)
     assert report.facing_compliance_mae == pytest.approx(0.15)
     assert report.by_fixture_type["gondola"].facing_compliance_mae == pytest.approx(0.3)
+
+
+def test_a_slot_seen_empty_is_a_gap_but_a_hidden_one_is_not(chain):
+    write_perfect_warehouse(chain, [GONDOLA, FREEZER])
+    slots = [{"store_id": STORE, "date": DATE, "bay_id": bay["bay_id"], "hidden": 0, **s}
+             for bay in (GONDOLA, FREEZER) for s in bay["slots"]]
+    slots[0].update(present=0, hidden=2)
+    slots[1].update(present=0, hidden=0)
+    write_table(chain, "slot_status", slots)
+    report = evaluate(chain)
+    assert report.oos_precision == pytest.approx(2 / 3)
+    assert report.oos_recall == pytest.approx(1.0)
 
 
 def test_dead_lettered_and_missing_bays_count_as_unpredicted(chain):

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from shelf_assets.scoring.metrics import (
+    BAY_METRIC_COLUMNS,
     BayMetrics,
     MetricsError,
     bay_metrics,
@@ -32,6 +33,19 @@ def test_bay_metrics_follow_the_definitions():
     )
 
 
+def test_hidden_facings_get_the_benefit_of_the_doubt_and_a_hidden_slot_is_no_gap():
+    slots = [
+        SlotStatus(1, 1, "A", 3, 1, hidden=1),
+        SlotStatus(1, 2, "B", 2, 0, hidden=2),
+        SlotStatus(1, 3, "C", 1, 0, hidden=0),
+        SlotStatus(1, 4, "D", 2, 2, hidden=1),
+    ]
+    metrics = bay_metrics(slots, misplaced_facings=0)
+    assert metrics.facing_compliance == pytest.approx((2 + 2 + 0 + 2) / 8)
+    assert (metrics.oos_slots, metrics.osa, metrics.hidden_facings) == (1, pytest.approx(3 / 4), 3)
+    assert [slot.out_of_stock for slot in slots] == [False, False, True, False]
+
+
 def test_bay_without_slots_has_undefined_ratios():
     metrics = bay_metrics([], misplaced_facings=1)
     assert math.isnan(metrics.facing_compliance) and math.isnan(metrics.osa)
@@ -43,6 +57,7 @@ def test_bay_without_slots_has_undefined_ratios():
     [
         ([SlotStatus(1, 1, "A", 0, 0)], 0, "at least 1 is required"),
         ([SlotStatus(1, 1, "A", 1, -1)], 0, "negative present"),
+        ([SlotStatus(1, 1, "A", 1, 0, hidden=-1)], 0, "or hidden -1"),
         ([SlotStatus(1, 1, "A", 1, 1)], -1, "misplaced_facings must be >= 0"),
     ],
 )
@@ -54,23 +69,27 @@ def test_bay_metrics_reject_impossible_values(slots, misplaced, message):
 def test_store_day_weights_bays_by_planned_facings():
     bays = pd.DataFrame(
         [
-            {"facing_compliance": 1.0, "osa": 1.0, "oos_slots": 0, "misplaced_facings": 1, "planned_facings": 30},
-            {"facing_compliance": 0.0, "osa": 0.5, "oos_slots": 4, "misplaced_facings": 2, "planned_facings": 10},
+            {"facing_compliance": 1.0, "osa": 1.0, "oos_slots": 0, "misplaced_facings": 1, "planned_facings": 30,
+             "hidden_facings": 2},
+            {"facing_compliance": 0.0, "osa": 0.5, "oos_slots": 4, "misplaced_facings": 2, "planned_facings": 10,
+             "hidden_facings": 0},
         ]
     )
     result = store_day_metrics(bays)
     assert result["facing_compliance"] == pytest.approx(0.75)
     assert result["osa"] == pytest.approx((30 * 1.0 + 10 * 0.5) / 40)
-    counts = (result["oos_slots"], result["misplaced_facings"], result["planned_facings"], result["bays"])
-    assert counts == (4, 3, 40, 2)
+    counts = (result["oos_slots"], result["misplaced_facings"], result["planned_facings"], result["hidden_facings"],
+              result["bays"])
+    assert counts == (4, 3, 40, 2, 2)
 
 
 def test_store_day_ignores_bays_without_planned_facings_in_ratios():
     bays = pd.DataFrame(
         [
-            {"facing_compliance": 0.5, "osa": 0.5, "oos_slots": 1, "misplaced_facings": 0, "planned_facings": 8},
+            {"facing_compliance": 0.5, "osa": 0.5, "oos_slots": 1, "misplaced_facings": 0, "planned_facings": 8,
+             "hidden_facings": 0},
             {"facing_compliance": math.nan, "osa": math.nan, "oos_slots": 0, "misplaced_facings": 3,
-             "planned_facings": 0},
+             "planned_facings": 0, "hidden_facings": 0},
         ]
     )
     result = store_day_metrics(bays)
@@ -79,7 +98,7 @@ def test_store_day_ignores_bays_without_planned_facings_in_ratios():
 
 
 def test_empty_store_day_gives_nan_scores_and_zero_counts():
-    empty = pd.DataFrame(columns=["facing_compliance", "osa", "oos_slots", "misplaced_facings", "planned_facings"])
+    empty = pd.DataFrame(columns=list(BAY_METRIC_COLUMNS))
     result = store_day_metrics(empty)
     assert math.isnan(result["facing_compliance"]) and math.isnan(result["osa"])
     counts = (result["oos_slots"], result["misplaced_facings"], result["planned_facings"], result["bays"])

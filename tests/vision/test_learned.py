@@ -11,11 +11,13 @@ from shelf_assets.vision.learned import (
     ShelfLine,
     assemble_bay,
     decode_centres,
+    hidden_spans,
+    occluded_shares,
     trace_shelf_lines,
 )
 from shelf_assets.vision.model_files import load_bundle
 from shelf_assets.vision.nets import ProductEmbedder
-from shelf_assets.vision.types import ProductBox
+from shelf_assets.vision.types import ProductBox, ShelfRow
 
 
 def test_centre_peaks_become_boxes_of_the_regressed_size():
@@ -77,6 +79,32 @@ def test_boxes_stand_on_the_nearest_shelf_line_and_rows_are_numbered_from_the_to
     assert result.unsure_because is None
     assert [(box.row, box.x0) for box in result.detection.products] == [(1, 10), (1, 70), (2, 10)]
     assert [(row.row, row.x_left, row.x_right) for row in result.detection.rows] == [(1, 0, 400), (2, 0, 400)]
+
+
+def test_a_fragment_of_a_shelf_line_spans_the_bay_like_the_whole_line_beside_it():
+    lines = [_flat_line(100.0), ShelfLine(0.0, 250.0, 240.0, 380.0)]
+    boxes = np.array([[10, 20, 60, 100], [250, 170, 300, 250]], dtype=np.float32)
+    result = assemble_bay(boxes, np.array([0.9, 0.8]), lines, FixtureSettings(), 400.0)
+    assert [(row.x_left, row.x_right) for row in result.detection.rows] == [(0, 400), (0, 400)]
+
+
+def test_each_box_carries_the_share_of_it_the_occluder_map_covers():
+    occluder = np.zeros((10, 10))
+    occluder[:, :3] = 1.0
+    boxes = np.array([[0, 0, 48, 40], [40, 0, 80, 40], [-5, 70, 90, 200]], dtype=np.float32)
+    assert occluded_shares(occluder, boxes) == pytest.approx([0.5, 0.0, 0.3])
+    result = assemble_bay(boxes[:2], np.array([0.9, 0.9]), [_flat_line(40.0)], FixtureSettings(), 80.0,
+                          occluded_shares(occluder, boxes[:2]))
+    assert [box.occluded for box in result.detection.products] == pytest.approx([0.5, 0.0])
+
+
+def test_a_row_is_hidden_where_the_occluder_covers_the_band_standing_on_its_floor():
+    occluder = np.zeros((20, 20))
+    occluder[5:10, 4:8] = 1.0
+    occluder[0:4, 12:16] = 1.0
+    row = ShelfRow(1, 40.0, 80.0, 8.0, 150.0)
+    assert hidden_spans(occluder, row, band_height=40.0) == ((32.0, 64.0),)
+    assert hidden_spans(occluder, ShelfRow(2, 120.0, 160.0, 8.0, 150.0), band_height=40.0) == ()
 
 
 @pytest.mark.parametrize("boxes, scores, lines, reason", [
