@@ -91,6 +91,9 @@ def format_side_by_side(results: Sequence[PathResult]) -> str:
                  + "".join(_cell(result.ms_per_photo / 1000, width) for result in results))
     lines.append("facings by learned detector".ljust(label_width)
                  + "".join(_cell(result.learned_share, width) for result in results))
+    lines.append("slots not seen (hidden): all, truly empty".ljust(label_width)
+                 + "".join(f"{result.report.hidden_slots}, {result.report.hidden_slots_empty}".rjust(width + 2)
+                           for result in results))
     first = results[0].report if results else None
     if first is not None:
         lines.append(f"\n{first.bays_in_truth} bay photos and {first.truth_products} products in truth per chain; "

@@ -97,7 +97,8 @@ class _ShelfAlignment:
 class _BayAlignment:
     score: float
     shelf_of_row: dict[int, int]
-    alignments: dict[int, _ShelfAlignment]
+    facing_of_product: dict[int, tuple[int | None, ...]]
+    """Per mapped row, the facing of its shelf each of its products (in the row's order) is aligned to."""
 
 
 def align_bay(
@@ -237,7 +238,7 @@ def _fitted_scale(shelves: list[_Shelf], rows: dict[int, _RowProducts], bay: _Ba
     for row, shelf_number in bay.shelf_of_row.items():
         shelf = shelf_by_number[shelf_number]
         row_products = rows[row]
-        for k, facing in enumerate(bay.alignments[row].facing_of_product):
+        for k, facing in enumerate(bay.facing_of_product[row]):
             if facing is not None and shelf.facing_skus[facing] == row_products.skus[k]:
                 centre = shelf.facing_centres_mm[facing]
                 numerator += row_products.x_centres[k] * centre
@@ -295,7 +296,7 @@ def _align_rows(
             choice[a, b] = int(np.argmax(options))
             total[a, b] = options[choice[a, b]]
 
-    chosen: dict[int, _ShelfAlignment] = {}
+    chosen: dict[int, tuple[int | None, ...]] = {}
     shelf_of_row: dict[int, int] = {}
     score = 0.0
     a, b = n_rows, n_shelves
@@ -317,7 +318,7 @@ def _align_rows(
     score -= GAP_PENALTY * sum(len(rows[row].order) for row in row_numbers if row not in shelf_of_row)
     mapped_shelves = set(shelf_of_row.values())
     score -= GAP_PENALTY * sum(len(shelf.facings) for shelf in shelves if shelf.shelf not in mapped_shelves)
-    return _BayAlignment(score=score, shelf_of_row=shelf_of_row, alignments=chosen)
+    return _BayAlignment(score=score, shelf_of_row=shelf_of_row, facing_of_product=chosen)
 
 
 def _side_by_side(left: _RowProducts, right: _RowProducts) -> _RowProducts | None:
@@ -336,13 +337,10 @@ def _side_by_side(left: _RowProducts, right: _RowProducts) -> _RowProducts | Non
 
 
 def _split(alignment: _ShelfAlignment, aligned: _RowProducts, rows: dict[int, _RowProducts]
-           ) -> dict[int, _ShelfAlignment]:
-    """The alignment of `aligned` (one row, or several joined) as one alignment per row, in each row's order."""
-    if len(rows) == 1:
-        return {row: alignment for row in rows}
+           ) -> dict[int, tuple[int | None, ...]]:
+    """The facings of `aligned`'s products (one row, or several joined) per row, in each row's order."""
     facing_of = dict(zip(aligned.order, alignment.facing_of_product))
-    return {row: _ShelfAlignment(alignment.score if k == 0 else 0.0, tuple(facing_of[p] for p in part.order))
-            for k, (row, part) in enumerate(rows.items())}
+    return {row: tuple(facing_of[product] for product in part.order) for row, part in rows.items()}
 
 
 def _align_shelf(shelf: _Shelf, row: _RowProducts, scale: float, unit: float) -> _ShelfAlignment:
@@ -398,7 +396,7 @@ def _slots_of_products(
     for row, shelf_number in bay.shelf_of_row.items():
         shelf = shelf_by_number[shelf_number]
         row_products = rows[row]
-        for k, facing in enumerate(bay.alignments[row].facing_of_product):
+        for k, facing in enumerate(bay.facing_of_product[row]):
             if facing is not None:
                 slot = shelf.facings[facing].slot
             else:
@@ -413,7 +411,7 @@ def _hidden_gaps(shelves: list[_Shelf], bay: _BayAlignment, scale: float,
     filled: dict[int, set[int]] = {}
     spans: dict[int, list[tuple[float, float]]] = {}
     for row, shelf_number in bay.shelf_of_row.items():
-        filled.setdefault(shelf_number, set()).update(bay.alignments[row].facing_of_product)
+        filled.setdefault(shelf_number, set()).update(bay.facing_of_product[row])
         spans.setdefault(shelf_number, []).extend(hidden_spans.get(row, ()))
     slots = []
     for shelf in shelves:

@@ -45,6 +45,8 @@ class EvaluationReport:
 
     `sku_accuracy` and `unknown_recall` judge the matcher's own answers (`detections`); the `_in_slot` pair judges
     the SKUs the facings count as once the planogram has settled the matcher's close calls (`sku_placements`).
+    `hidden_slots` were seen neither stocked nor empty (something stood in front of them), so they are not flagged
+    out of stock; `hidden_slots_empty` of them truly were: the price of the benefit of the doubt.
     """
 
     ap50: float
@@ -63,6 +65,8 @@ class EvaluationReport:
     bays_missing: int
     truth_products: int
     detections: int
+    hidden_slots: int
+    hidden_slots_empty: int
     by_fixture_type: dict[str, EvaluationReport] = field(default_factory=dict)
 
 
@@ -100,6 +104,8 @@ class _BayOutcome:
     oos_true_positive: int
     oos_false_positive: int
     oos_false_negative: int
+    hidden_slots: int
+    hidden_slots_empty: int
     compliance_error: float | None
     truth_products: int
     detections: int
@@ -142,7 +148,8 @@ def format_report(report: EvaluationReport) -> str:
         "oos_precision", "oos_recall", "oos_f1",
         "facing_compliance_mae",
     ]
-    count_names = ["bays_in_truth", "bays_scored", "bays_dead_lettered", "bays_missing", "truth_products", "detections"]
+    count_names = ["bays_in_truth", "bays_scored", "bays_dead_lettered", "bays_missing", "truth_products", "detections",
+                   "hidden_slots", "hidden_slots_empty"]
     label_width = max(len(n) for n in metric_names + count_names)
     column_width = max(10, *(len(name) for name, _ in columns))
     lines = [f"{'metric':<{label_width}}  " + "  ".join(f"{name:>{column_width}}" for name, _ in columns)]
@@ -254,6 +261,7 @@ def _bay_outcome(
 
     predicted_slots = slot_statuses(slot_status) if slot_status is not None else []
     flagged_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.out_of_stock}
+    unseen_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.present == 0 and slot.hidden}
     tp = fp = fn = 0
     for slot in bay.slots:
         truly_out = slot.out_of_stock
@@ -280,6 +288,9 @@ def _bay_outcome(
         oos_true_positive=tp,
         oos_false_positive=fp,
         oos_false_negative=fn,
+        hidden_slots=len(unseen_slots),
+        hidden_slots_empty=sum(slot.out_of_stock and (slot.shelf, slot.position) in unseen_slots
+                               for slot in bay.slots),
         compliance_error=error,
         truth_products=len(bay.boxes),
         detections=len(det_boxes),
@@ -406,4 +417,6 @@ def _summarise(outcomes: list[_BayOutcome]) -> EvaluationReport:
         bays_missing=sum(o.status == "missing" for o in outcomes),
         truth_products=sum(o.truth_products for o in outcomes),
         detections=sum(o.detections for o in outcomes),
+        hidden_slots=sum(o.hidden_slots for o in outcomes),
+        hidden_slots_empty=sum(o.hidden_slots_empty for o in outcomes),
     )

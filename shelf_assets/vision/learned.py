@@ -2,8 +2,9 @@
 
 Decoding is plain numpy on the nets' stride-8 maps: heatmap peaks become facings, and the shelf-line map
 is traced column by column into one straight line per shelf, which numbers the rows and gives each row its
-extent even where its ends are empty. The occluder map tells each facing how much of it was hidden. When the maps do not make a coherent bay (no shelf line, facings that
-stand on no line, low confidence) the detector says why instead of answering, and the caller falls back.
+extent even where its ends are empty. The occluder map tells each facing how much of it was hidden, and each
+row where it was. When the maps do not make a coherent bay (no shelf line, facings that stand on no line, low
+confidence) the detector says why instead of answering, and the caller falls back.
 """
 
 from __future__ import annotations

@@ -186,10 +186,12 @@ def test_a_slot_seen_empty_is_a_gap_but_a_hidden_one_is_not(chain):
              for bay in (GONDOLA, FREEZER) for s in bay["slots"]]
     slots[0].update(present=0, hidden=2)
     slots[1].update(present=0, hidden=0)
+    slots[2].update(hidden=1)
     write_table(chain, "slot_status", slots)
     report = evaluate(chain)
-    assert report.oos_precision == pytest.approx(2 / 3)
-    assert report.oos_recall == pytest.approx(1.0)
+    assert report.oos_precision == pytest.approx(1 / 2)
+    assert report.oos_recall == pytest.approx(1 / 2)
+    assert (report.hidden_slots, report.hidden_slots_empty) == (2, 1)
 
 
 def test_dead_lettered_and_missing_bays_count_as_unpredicted(chain):
