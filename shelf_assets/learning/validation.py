@@ -24,6 +24,7 @@ from shelf_assets.vision.learned import (
     FixtureSettings,
     MatcherSettings,
     decode_centres,
+    min_line_cells,
     trace_shelf_lines,
 )
 from shelf_assets.vision.matcher import PackshotMatcher
@@ -89,7 +90,9 @@ def validate_detector(net, shards: Sequence[Shard]) -> tuple[dict[str, FixtureSe
             ranked.extend(bay_ranked)
             positives += len(truth)
             cols = max(1, round(width / STRIDE))
-            traced = trace_shelf_lines(maps["shelf_line"][:, :cols], base.line_threshold, base.min_line_share * cols)
+            found, _ = decode_centres(maps["centre"], maps["size"], maps["offset"], best_threshold)
+            traced = trace_shelf_lines(maps["shelf_line"][:, :cols], base.line_threshold,
+                                       min_line_cells(found, cols, base.min_line_share))
             rows_right += int(len(traced) == len(lines))
         settings[fixture_type] = replace(base, peak_threshold=best_threshold)
         metrics[fixture_type] = {"bays": len(bays), "ap50": round(average_precision(ranked, positives), 4),

@@ -29,6 +29,7 @@ class FixtureSettings:
     peak_threshold: float = 0.3
     line_threshold: float = 0.4
     min_line_share: float = 0.3
+    """A shelf line must span this share of the bay's width in the photo."""
     max_off_line_share: float = 0.2
     min_mean_confidence: float = 0.45
 
@@ -103,6 +104,15 @@ def hidden_spans(occluder: np.ndarray, row: ShelfRow, band_height: float) -> tup
     edges = np.flatnonzero(np.diff(np.r_[0, covered.astype(np.int8), 0]))
     return tuple((float(max((first + start) * STRIDE, row.x_left)), float(min((first + end) * STRIDE, row.x_right)))
                  for start, end in zip(edges[::2], edges[1::2]))
+
+
+def min_line_cells(boxes: np.ndarray, valid_cols: int, share: float) -> float:
+    """The shortest shelf line worth keeping, in stride cells: `share` of the bay's width, which the facings found
+    span. A photo taken from afar shows the bay narrow, and its shelves must not be dropped for being short."""
+    if not len(boxes):
+        return share * valid_cols
+    span = (float(boxes[:, 2].max()) - float(boxes[:, 0].min())) / STRIDE
+    return share * min(max(span, 1.0), valid_cols)
 
 
 def trace_shelf_lines(line_map: np.ndarray, threshold: float, min_length_cells: float) -> list[ShelfLine]:
@@ -250,7 +260,7 @@ class LearnedDetector:
         valid_cols = max(1, round(size[0] * scale / STRIDE))
         boxes, scores = decode_centres(maps["centre"][0], maps["size"], maps["offset"], settings.peak_threshold)
         lines = trace_shelf_lines(maps["shelf_line"][0][:, :valid_cols], settings.line_threshold,
-                                  settings.min_line_share * valid_cols)
+                                  min_line_cells(boxes, valid_cols, settings.min_line_share))
         result = assemble_bay(boxes, scores, lines, settings, size[0] * scale,
                               occluded_shares(maps["occluder"][0], boxes))
         if result.detection is not None:

@@ -12,6 +12,7 @@ from shelf_assets.vision.learned import (
     assemble_bay,
     decode_centres,
     hidden_spans,
+    min_line_cells,
     occluded_shares,
     trace_shelf_lines,
 )
@@ -60,6 +61,16 @@ def test_slanted_shelf_lines_are_traced_top_to_bottom_and_rejoined_across_an_occ
     assert float(top.y_at(30 * STRIDE)) == pytest.approx((0.05 * 30 + 10.0 + 0.5) * STRIDE - 0.05 * 0.5 * STRIDE, abs=2)
     assert float(bottom.y_at(0)) > float(top.y_at(0))
     assert top.x_left == 0 and top.x_right == 60 * STRIDE
+
+
+def test_a_bay_photographed_from_afar_keeps_its_short_shelf_lines():
+    line_map = np.zeros((40, 80))
+    for row in (10, 20, 30):
+        line_map[row, 30:50] = 0.9
+    narrow_bay = np.array([[240.0, 40.0, 280.0, 80.0], [360.0, 200.0, 400.0, 240.0]])
+    assert min_line_cells(narrow_bay, 80, 0.3) == pytest.approx(6.0)
+    assert len(trace_shelf_lines(line_map, 0.4, min_line_cells(narrow_bay, 80, 0.3))) == 3
+    assert trace_shelf_lines(line_map, 0.4, min_line_cells(np.zeros((0, 4)), 80, 0.3)) == []
 
 
 def test_short_line_fragments_are_not_shelves():
