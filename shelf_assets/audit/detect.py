@@ -28,7 +28,7 @@ from shelf_assets.vision.model_files import ModelBundle
 from shelf_assets.warehouse import StageTable, rejected_frame
 
 STAGE = "detections"
-ROUTING_VERSION = "tiered-3"
+ROUTING_VERSION = "tiered-4"
 """Version of the routing, decoding and matching code, and so of the rows it writes; the detections asset's code
 version adds the packaged model's."""
 COLUMNS = [
