@@ -1,9 +1,9 @@
 """Training shards: what the trainers need of each catalog's scenes, rendered once and kept on disk.
 
 A shard holds one catalog: the detector's bay images (padded to a square of the detector's long side), their
-boxes and shelf lines in detector pixels, masks of what hides the products, the embedder's context crops with the SKU each shows (-1 for a
-product the catalog does not list) and the catalog's packshot faces. Shards are written atomically and reused
-when a training run is repeated with the same seeds.
+boxes and shelf lines in detector pixels, masks of what hides the products, the embedder's context crops with the
+SKU each shows (-1 for a product the catalog does not list) and the catalog's packshot faces. Shards are written
+atomically and reused when a training run is repeated with the same seeds.
 """
 
 from __future__ import annotations
