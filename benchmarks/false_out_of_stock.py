@@ -47,8 +47,10 @@ def main() -> int:
     flagged = 0
     for truth_path in sorted((root / "truth").glob("*/*/*.json")):
         truth = json.loads(truth_path.read_text())
-        bay = (placements.store_id == truth["store_id"]) & (placements.bay_id == truth["bay_id"])
-        slots = slot_status[(slot_status.store_id == truth["store_id"]) & (slot_status.bay_id == truth["bay_id"])]
+        bay = ((placements.store_id == truth["store_id"]) & (placements.date == truth["date"])
+               & (placements.bay_id == truth["bay_id"]))
+        slots = slot_status[(slot_status.store_id == truth["store_id"]) & (slot_status.date == truth["date"])
+                            & (slot_status.bay_id == truth["bay_id"])]
         flagged_slots = {(s.shelf, s.position) for s in slot_statuses(slots) if s.out_of_stock}
         for slot in truth["slots"]:
             if slot["present"] == 0 or (slot["shelf"], slot["position"]) not in flagged_slots:
@@ -61,7 +63,7 @@ def main() -> int:
                 occluded = float(facing.get("occluded", 0.0))
                 hidden["half or more hidden" if occluded >= 0.5 else "partly hidden" if occluded > 0
                        else "in plain view"] += 1
-                print(f"{truth['store_id']} {truth['bay_id']} slot {slot['shelf']}/{slot['position']} "
+                print(f"{truth['store_id']} {truth['date']} {truth['bay_id']} slot {slot['shelf']}/{slot['position']} "
                       f"{slot['sku_id']}: {occluded:.0%} hidden, {_what_became_of(facing, slot, placements[bay])}")
     print(f"{flagged} slot(s) flagged out of stock that hold stock; their facings: "
           + ", ".join(f"{count} {kind}" for kind, count in sorted(hidden.items())))
