@@ -50,13 +50,17 @@ def _with_placements(boxes: pd.DataFrame, placed: list[Placement]) -> pd.DataFra
     return pd.concat([boxes.rename(columns={"sku_id": "seen_sku_id"}), columns], axis=1)
 
 
+def _along_row(x: float, box) -> float:
+    """A pixel x as a fraction of the extent of the row `box` stands on: 0 at its left end, 1 at its right."""
+    return (float(x) - box.row_x0) / max(box.row_x1 - box.row_x0, 1e-6)
+
+
 def _as_placed_product(index: int, box) -> PlacedProduct:
-    extent = max(box.row_x1 - box.row_x0, 1e-6)
     return PlacedProduct(
         index=index,
         row=int(box.row),
-        x_center=((box.x0 + box.x1) / 2 - box.row_x0) / extent,
-        width=(box.x1 - box.x0) / extent,
+        x_center=_along_row((box.x0 + box.x1) / 2, box),
+        width=_along_row(box.x1, box) - _along_row(box.x0, box),
         sku_id=str(box.sku_id),
         close_skus=frozenset(str(box.close_skus).split()),
         occluded=float(box.occluded),
@@ -67,10 +71,8 @@ def _hidden_spans(boxes: pd.DataFrame) -> dict[int, list[tuple[float, float]]]:
     """Each row's hidden stretches (`row_hidden`, pixels) as fractions of the row's extent, like `x_center`."""
     spans: dict[int, list[tuple[float, float]]] = {}
     for row in boxes.drop_duplicates("row").itertuples(index=False):
-        extent = max(row.row_x1 - row.row_x0, 1e-6)
         pairs = (pair.split(":") for pair in str(row.row_hidden).split())
-        spans[int(row.row)] = [((float(x0) - row.row_x0) / extent, (float(x1) - row.row_x0) / extent)
-                               for x0, x1 in pairs]
+        spans[int(row.row)] = [(_along_row(x0, row), _along_row(x1, row)) for x0, x1 in pairs]
     return spans
 
 

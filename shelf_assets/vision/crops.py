@@ -21,9 +21,10 @@ def detector_scale(size: tuple[int, int]) -> float:
     return DETECTOR_LONG_SIDE / max(size)
 
 
-def detector_input(image: Image.Image) -> tuple[np.ndarray, float]:
-    """(H, W, 3) uint8 padded to the detector's stride, and the factor from working pixels to its pixels."""
-    scale = detector_scale(image.size)
+def detector_input(image: Image.Image, scale: float | None = None) -> tuple[np.ndarray, float]:
+    """(H, W, 3) uint8 padded to the detector's stride, and the factor from working pixels to its pixels
+    (the whole photo at the detector's long side unless `scale` says otherwise)."""
+    scale = detector_scale(image.size) if scale is None else scale
     width, height = round(image.width * scale), round(image.height * scale)
     resized = np.asarray(image.resize((width, height), Image.Resampling.BILINEAR), dtype=np.uint8)
     multiple = DETECTOR_STRIDE * 4

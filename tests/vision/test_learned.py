@@ -3,8 +3,16 @@ import pytest
 import torch
 from PIL import Image
 
+from shelf_assets.scoring.evaluation import box_iou
+from shelf_assets.simulation.catalog import build_catalog, draw_packshot
+from shelf_assets.simulation.drawing import derive_rng
+from shelf_assets.simulation.planograms import build_planograms
+from shelf_assets.simulation.render import difficulty_named, render_photo, store_look
+from shelf_assets.simulation.shelf_state import true_shelf
+from shelf_assets.vision import learned
 from shelf_assets.vision.learned import (
     STRIDE,
+    ZOOM_TARGET_WIDTH,
     EmbeddingMatcher,
     FixtureSettings,
     LearnedDetector,
@@ -15,10 +23,11 @@ from shelf_assets.vision.learned import (
     min_line_cells,
     occluded_shares,
     trace_shelf_lines,
+    zoomed_view,
 )
 from shelf_assets.vision.model_files import load_bundle
 from shelf_assets.vision.nets import ProductEmbedder
-from shelf_assets.vision.types import ProductBox, ShelfRow
+from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow
 
 
 def test_centre_peaks_become_boxes_of_the_regressed_size():
@@ -139,6 +148,58 @@ def test_the_packaged_detector_reads_a_photo_in_working_pixels():
     if result.detection is not None:
         for box in result.detection.products:
             assert 0 <= box.x0 < box.x1 <= 1008 * 1.2
+
+
+def _bay(product_width: float) -> BayDetection:
+    products = [ProductBox(300 + i * product_width, 400, 300 + (i + 1) * product_width, 440, 1, 0.9)
+                for i in range(10)]
+    return BayDetection(rows=[ShelfRow(1, 400, 440, 280, 300 + 11 * product_width)], products=products,
+                        detector="learned")
+
+
+def test_a_bay_of_narrow_facings_is_cropped_to_its_shelves_and_zoomed():
+    image = Image.new("RGB", (1008, 756))
+    scale = 640 / 1008
+
+    view = zoomed_view(image, _bay(12.0), scale)
+
+    assert view is not None
+    assert (view.left, view.top) == (280 - 12, 400 - 40)
+    assert view.image.size == (300 + 132 + 12 - view.left, 440 + 40 - view.top)
+    assert 12.0 * view.scale == pytest.approx(ZOOM_TARGET_WIDTH)
+    assert zoomed_view(image, _bay(40.0), scale) is None
+
+
+def _far_away_bay(fixture_type: str, shrink: float) -> tuple[Image.Image, np.ndarray]:
+    """A rendered bay shrunk into the middle of a grey photo, and its facings in plain view in that photo."""
+    catalog = build_catalog(8)
+    packshots = {p.product_id: draw_packshot(p, px_per_mm=2.0) for p in (*catalog.skus, *catalog.foreign)}
+    planogram = {p.fixture_type: p for p in build_planograms(catalog, 8)}[fixture_type]
+    state = true_shelf(planogram, catalog, 8, "store-001", "2026-11-02", "far")
+    photo = render_photo(planogram, state, catalog, packshots, store_look(8, "store-001"), difficulty_named("easy"),
+                         derive_rng(8, "far", fixture_type), long_side=1008)
+    small = photo.image.resize((round(photo.image.width * shrink), round(photo.image.height * shrink)))
+    left, top = (photo.image.width - small.width) // 2, (photo.image.height - small.height) // 2
+    canvas = Image.new("RGB", photo.image.size, (128, 128, 128))
+    canvas.paste(small, (left, top))
+    boxes = np.array([product.box for product in photo.products if product.occluded < 0.1])
+    return canvas, boxes * shrink + [left, top, left, top]
+
+
+@pytest.mark.parametrize("fixture_type, shrink", [("gondola", 0.45), ("endcap", 0.4)])
+def test_a_bay_photographed_from_afar_is_read_again_zoomed_in(fixture_type, shrink, monkeypatch):
+    bundle = load_bundle()
+    detector = LearnedDetector(bundle.detector, bundle.settings)
+    photo, truth = _far_away_bay(fixture_type, shrink)
+
+    def recall() -> float:
+        [result] = detector.detect_batch([photo], [fixture_type])
+        found = np.array([[p.x0, p.y0, p.x1, p.y1] for p in result.detection.products])
+        return float((box_iou(found, truth).max(axis=0) >= 0.5).mean())
+
+    zoomed = recall()
+    monkeypatch.setattr(learned, "ZOOM_BELOW_WIDTH", 0.0)
+    assert zoomed >= 0.9 > recall()
 
 
 def _solid(colour: tuple[int, int, int]) -> Image.Image:
