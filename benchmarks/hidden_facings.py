@@ -8,8 +8,9 @@ Renders bays of catalogs the models were validated on (never the evaluation's), 
 matcher on them as the pipeline does, and matches boxes to truth at IoU 0.5. Of the boxes that do not count as
 the SKU planned where they stand (neither the matcher's answer nor one of its close calls), it prints, for each
 threshold on the box's occluded share, how many facings of the planned SKU would be reported hidden (rightly: they
-are there) and how many foreign or misplaced products would (wrongly: they are a gap or a misplacement). These are
-the figures behind `scoring.alignment.HIDDEN_SHARE`. It also counts the products the detector missed and how many
+are there) and how many foreign or misplaced products would (wrongly: they are a gap or a misplacement), apart for
+the boxes the matcher could not name (the only ones the pipeline reports hidden) and those it named as another SKU.
+These are the figures behind `scoring.alignment.HIDDEN_SHARE`. It also counts the products the detector missed and how many
 of them were mostly hidden: those are left to `HIDDEN_GAP_SHARE`, the hidden stretches of a row.
 """
 
@@ -43,7 +44,8 @@ def main() -> int:
     torch.set_num_threads(1)
     bundle = load_bundle(args.model)
     detector = LearnedDetector(bundle.detector, bundle.settings)
-    own_unrecognised, others = [], []
+    own_facings: dict[bool, list[float]] = {True: [], False: []}
+    others: dict[bool, list[float]] = {True: [], False: []}
     missed = []
     for seed in seed_range(args.seeds):
         scenes, _ = render_scenes(seed, args.bays, args.difficulty)
@@ -66,20 +68,21 @@ def main() -> int:
                 if match.sku_id == planned or planned in match.close_skus:
                     continue
                 own = scene.product_ids[truth] == planned
-                (own_unrecognised if own else others).append(box.occluded)
+                (own_facings if own else others)[not match.sku_id].append(box.occluded)
             matched = set(truth_of_box)
             missed.extend(float(occluded) for index, occluded in enumerate(scene.occluded) if index not in matched)
         print(f"catalog {seed} done", flush=True)
-    own, other = np.array(own_unrecognised), np.array(others)
     print(f"{args.difficulty} photos, model {bundle.version}, catalogs {args.seeds}:")
-    print(f"  boxes not counted as their slot's SKU: {len(own)} facings of the planned SKU, "
-          f"{len(other)} foreign or misplaced products")
-    print("  occluded share >= | planned facings reported hidden | foreign/misplaced reported hidden")
-    for threshold in THRESHOLDS:
-        marker = "  <- HIDDEN_SHARE" if threshold == HIDDEN_SHARE else ""
-        print(f"  {threshold:17.2f} | {int((own >= threshold).sum()):4d} of {len(own):4d}"
-              f" ({(own >= threshold).mean() if len(own) else 0:.2f})          "
-              f"| {int((other >= threshold).sum()):4d} of {len(other):4d}{marker}")
+    for unnamed, label in ((True, "the matcher could not name"), (False, "the matcher named as another SKU")):
+        own, other = np.array(own_facings[unnamed]), np.array(others[unnamed])
+        print(f"  boxes not counted as their slot's SKU that {label}: {len(own)} facings of the planned SKU, "
+              f"{len(other)} foreign or misplaced products")
+        print("  occluded share >= | planned facings hidden | foreign/misplaced hidden")
+        for threshold in THRESHOLDS:
+            marker = "  <- HIDDEN_SHARE" if threshold == HIDDEN_SHARE and unnamed else ""
+            print(f"  {threshold:17.2f} | {int((own >= threshold).sum()):4d} of {len(own):4d}"
+                  f" ({(own >= threshold).mean() if len(own) else 0:.2f}) "
+                  f"| {int((other >= threshold).sum()):4d} of {len(other):4d}{marker}")
     print(f"  products the detector missed: {len(missed)}, of them half or more hidden (truth): "
           f"{sum(occluded >= 0.5 for occluded in missed)}")
     return 0

@@ -24,7 +24,7 @@ from shelf_assets.vision.crops import DETECTOR_LONG_SIDE, context_crops, detecto
 MAX_CROP_OCCLUSION = 0.4
 OCCLUDER_STRIDE = 4
 """Occluder masks are kept at a quarter of the detector's pixels: the detector predicts them every 8."""
-SHARD_FORMAT = 2
+SHARD_FORMAT = 3
 
 
 @dataclass(frozen=True)

@@ -137,8 +137,9 @@ def model_card_text(card: dict) -> str:
     lines = [
         "# Shelf Audit learned models — {version}",
         "",
-        "A class-agnostic shelf detector (centre heatmap, box size, shelf lines, occluders; stride 8 at 640 px) and a",
-        "product embedder (64×32 crops and packshot faces → 96-d unit vectors, with a learned unknown threshold).",
+        "A class-agnostic shelf detector (centre heatmap, box size, shelf lines, and where products are hidden by an",
+        "occluder or washed out by glare; stride 8 at 640 px) and a product embedder (64×32 crops and packshot faces",
+        "→ 96-d unit vectors, with a learned unknown threshold).",
         "SKU identity comes from the catalog's packshots at run time: no SKU is known to the weights.",
         "",
         "## Data",

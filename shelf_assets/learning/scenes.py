@@ -4,7 +4,8 @@ Each scene is rendered by the simulator from a catalog seed of its own, encoded 
 lighting-normalised by the same functions as `normalized_images`, so the models learn on the pipeline's working
 copies and not on the renderer's clean pixels. Truth comes along in working-copy pixels: product boxes, whether
 each product is in the catalog, the line each shelf's products stand on (the detector learns rows from it) and a
-mask of whatever stands in front of the products (the detector learns to tell a hidden facing from a gap).
+mask of whatever stands in front of the products or washes them out with glare (the detector learns to tell a
+hidden facing from a gap).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 
 from shelf_assets.simulation.catalog import Catalog, build_catalog, draw_packshot
 from shelf_assets.simulation.drawing import derive_rng
@@ -27,6 +28,9 @@ from shelf_assets.vision.photos import decode_photo
 DIFFICULTY_MIX = (("easy", 0.2), ("normal", 0.3), ("hard", 0.5))
 RENDER_LONG_SIDES = (1008, 1600)
 SCENES_PER_CATALOG = 24
+WASHED_OUT_GLARE = 0.7
+"""Glare at least this opaque leaves too little of a product's print to read it: the detector learns such glare
+as it learns what stands in front of the shelf, so the facings under it count as hidden, not missing."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,12 @@ def shelf_lines(planogram: Planogram, to_image: np.ndarray) -> np.ndarray:
 
 def catalog_packshots(catalog: Catalog) -> dict[str, Image.Image]:
     return {product.product_id: draw_packshot(product) for product in (*catalog.skus, *catalog.foreign)}
+
+
+def unreadable(occluders: Image.Image, glare: Image.Image) -> Image.Image:
+    """A photo's occluder mask joined with where its glare washes the products out (255 where hidden)."""
+    washed_out = glare.point(lambda value: 255 if value >= WASHED_OUT_GLARE * 255 else 0)
+    return ImageChops.lighter(occluders, washed_out)
 
 
 def render_scenes(catalog_seed: int, count: int = SCENES_PER_CATALOG,
@@ -97,7 +107,7 @@ def render_scenes(catalog_seed: int, count: int = SCENES_PER_CATALOG,
             in_catalog=np.array([product.in_catalog for product in photo.products], dtype=bool),
             occluded=np.array([product.occluded for product in photo.products], dtype=np.float32),
             shelf_lines=shelf_lines(planogram, photo.homography) * scale,
-            occluders=np.asarray(photo.occluders.resize(working.size, Image.Resampling.BILINEAR)),
+            occluders=np.asarray(unreadable(photo.occluders, photo.glare).resize(working.size, Image.Resampling.BILINEAR)),
         ))
     faces = {sku.product_id: packshot_face(drawn[sku.product_id]) for sku in catalog.skus}
     return scenes, faces

@@ -124,6 +124,9 @@ class RenderedPhoto:
     occluders: Image.Image
     """What stands in front of the products (shopper, trolley, hand, carton, freezer door parts): an L mask at
     `OCCLUDER_MASK_SCALE` of the photo, 255 where hidden."""
+    glare: Image.Image
+    """How strongly glare covers each pixel (0 none, 255 the glare's colour alone), an L mask at
+    `OCCLUDER_MASK_SCALE` of the photo: where it is strong, the products under it cannot be read."""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -208,6 +211,22 @@ def _camera_homography(rng: np.random.Generator, planogram: Planogram, size: tup
     room_high = np.array([image_width - margin, image_height - margin]) - high
     corners += room_low + rng.uniform(0.3, 0.7, 2) * (room_high - room_low)
     return homography(outer, corners)
+
+
+def scene_extent(to_scene: np.ndarray, size: tuple[int, int], planogram: Planogram) -> tuple[float, ...]:
+    """The scene millimetres (left, top, right, bottom) a photo of `size` sees, bounded to a reach around the bay.
+    A camera tilted far enough sees past the horizon, where the projection of the photo's corners flips sign and
+    bounds nothing: the photo then sees as far as the reach on every side, the whole bay included."""
+    pad = 0.03 * max(size)
+    width, height = size
+    corners = np.array([[-pad, -pad, 1.0], [width + pad, -pad, 1.0], [width + pad, height + pad, 1.0],
+                        [-pad, height + pad, 1.0]]) @ to_scene.T
+    reach = 1.5 * max(planogram.width_mm, planogram.height_mm)
+    low, high = np.array([-reach, -reach]), np.array([planogram.width_mm + reach, planogram.height_mm + reach])
+    if (corners[:, 2] <= 0).any() != (corners[:, 2] <= 0).all():
+        return (*low, *high)
+    view = corners[:, :2] / corners[:, 2:3]
+    return (*np.maximum(view.min(axis=0), low), *np.minimum(view.max(axis=0), high))
 
 
 def _draw_background(image: Image.Image, canvas: _Canvas, planogram: Planogram, look: StoreLook,
@@ -521,7 +540,8 @@ def _sensor_noise(image: Image.Image, rng: np.random.Generator, sigma: float) ->
     return ImageChops.add(image, Image.merge("RGB", channels), 1.0, -128)
 
 
-def _glare(image: Image.Image, rng: np.random.Generator, strength: float) -> Image.Image:
+def _glare(image: Image.Image, rng: np.random.Generator, strength: float) -> tuple[Image.Image, Image.Image]:
+    """The photo under one or two soft reflections, and the reflections' opacity mask."""
     width, height = image.size
     small = Image.new("L", (max(1, width // 8), max(1, height // 8)), 0)
     draw = ImageDraw.Draw(small)
@@ -534,7 +554,7 @@ def _glare(image: Image.Image, rng: np.random.Generator, strength: float) -> Ima
     small = small.filter(ImageFilter.GaussianBlur(max(1.0, small.width * 0.03)))
     tint = hsv_colour(float(rng.uniform(0.08, 0.6)), float(rng.uniform(0.0, 0.12)), 1.0)
     mask = small.resize(image.size, Image.Resampling.BILINEAR)
-    return Image.composite(Image.new("RGB", image.size, tint), image, mask)
+    return Image.composite(Image.new("RGB", image.size, tint), image, mask), mask
 
 
 def _vignette(image: Image.Image, rng: np.random.Generator, strength: float) -> Image.Image:
@@ -561,11 +581,14 @@ def _truth_boxes(planogram: Planogram, state: ShelfState, to_image: np.ndarray,
     return boxes
 
 
-def _degrade(photo: Image.Image, rng: np.random.Generator, difficulty: Difficulty) -> Image.Image:
-    """Glare, colour cast, exposure, vignetting, focus blur and sensor noise, each scaled by difficulty."""
+def _degrade(photo: Image.Image, rng: np.random.Generator,
+             difficulty: Difficulty) -> tuple[Image.Image, Image.Image | None]:
+    """Glare, colour cast, exposure, vignetting, focus blur and sensor noise, each scaled by difficulty; and the
+    glare's opacity mask, if there is glare."""
     strength = difficulty.strength
+    glare = None
     if rng.random() < difficulty.glare_probability:
-        photo = _glare(photo, rng, strength)
+        photo, glare = _glare(photo, rng, strength)
     cast = tuple(float(rng.uniform(1 - 0.1 * strength, 1 + 0.1 * strength)) for _ in range(3))
     brightness = float(rng.uniform(1 - 0.25 * strength, 1 + 0.15 * strength))
     gamma = math.exp(float(rng.uniform(-0.25, 0.25)) * strength)
@@ -574,7 +597,7 @@ def _degrade(photo: Image.Image, rng: np.random.Generator, difficulty: Difficult
     blur = float(rng.uniform(0.0, 1.6)) * strength * max(photo.size) / 3000
     if blur > 0.35:
         photo = photo.filter(ImageFilter.GaussianBlur(blur))
-    return _sensor_noise(photo, rng, float(rng.uniform(1.0, 5.0)) * strength)
+    return _sensor_noise(photo, rng, float(rng.uniform(1.0, 5.0)) * strength), glare
 
 
 def render_photo(planogram: Planogram, state: ShelfState, catalog: Catalog, packshots: dict[str, Image.Image],
@@ -590,12 +613,7 @@ def render_photo(planogram: Planogram, state: ShelfState, catalog: Catalog, pack
     image_width, image_height = size
     to_image = _camera_homography(rng, planogram, size, difficulty)
     to_scene = np.linalg.inv(to_image)
-    pad = 0.03 * max(size)
-    view = project(to_scene, np.array([[-pad, -pad], [image_width + pad, -pad], [image_width + pad, image_height + pad],
-                                       [-pad, image_height + pad]]))
-    reach = 1.5 * max(planogram.width_mm, planogram.height_mm)
-    left_mm, top_mm = np.maximum(view.min(axis=0), [-reach, -reach])
-    right_mm, bottom_mm = np.minimum(view.max(axis=0), [planogram.width_mm + reach, planogram.height_mm + reach])
+    left_mm, top_mm, right_mm, bottom_mm = scene_extent(to_scene, size, planogram)
     bay_px = project(to_image, np.array([[0, 0], [planogram.width_mm, planogram.height_mm]]))
     px_per_mm = 1.05 * abs(bay_px[1, 0] - bay_px[0, 0]) / planogram.width_mm
     budget = 1.6 * image_width * image_height
@@ -635,13 +653,14 @@ def render_photo(planogram: Planogram, state: ShelfState, catalog: Catalog, pack
             _paint(mask_draw, shape, OCCLUDER_MASK_SCALE, 255)
     occluded = _occlusion_fractions(mask, boxes)
 
-    photo = _degrade(photo, rng, difficulty)
+    photo, glare = _degrade(photo, rng, difficulty)
+    glare_mask = glare.resize(mask_size, Image.Resampling.BOX) if glare is not None else Image.new("L", mask_size, 0)
 
     products = tuple(TruthProduct(box, item.product_id, item.in_catalog, item.shelf, item.position, fraction)
                      for box, item, fraction in zip(boxes, state.items, occluded))
     orientation = int(rng.choice([3, 6, 8], p=[0.2, 0.4, 0.4])) if file_format == "JPEG" and rng.random() < 0.3 else 1
     quality = int(rng.integers(difficulty.jpeg_quality[0], difficulty.jpeg_quality[1] + 1))
-    return RenderedPhoto(photo, products, orientation, file_format, quality, to_image, mask)
+    return RenderedPhoto(photo, products, orientation, file_format, quality, to_image, mask, glare_mask)
 
 
 def encode_photo(photo: RenderedPhoto, taken_at: datetime.datetime) -> bytes:

@@ -52,7 +52,7 @@ MIN_SCORE = 0.42
 
 # How close a call must be for the planogram to settle it, in the units of a match score (a correlation, or
 # the fused score divided by its weights), read off validation catalogs at hard difficulty with jittered truth
-# boxes (`benchmarks/close_calls.py`, model learned-8f43a1252d95, catalogs 900 000–900 005): of 2 254 facings
+# boxes (`benchmarks/close_calls.py`, model learned-643e6eb7d75c, catalogs 900 000–900 005): of 2 254 facings
 # standing in their own slot, 82.5 % come out as the planned SKU from the image alone and 94.5 % when a SKU
 # within 0.075 of the best (and within 0.175 below the unknown floor) counts as seen; 2 of 73 products misplaced
 # into a slot and 0 of 31 foreign ones were then taken for the planned SKU. The margins of 0.05 and 0.125 settled

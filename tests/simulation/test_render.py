@@ -20,6 +20,7 @@ from shelf_assets.simulation.render import (
     homography,
     project,
     render_photo,
+    scene_extent,
     store_look,
 )
 from shelf_assets.simulation.shelf_state import true_shelf
@@ -138,3 +139,32 @@ def test_harder_difficulty_tilts_the_camera_more(world) -> None:
 def test_unknown_difficulty_is_rejected() -> None:
     with pytest.raises(RenderError, match="difficulty"):
         difficulty_named("extreme")
+
+
+def test_glare_mask_marks_where_the_photo_is_washed_out(world) -> None:
+    with_glare = 0
+    for name in ("glare-a", "glare-b", "glare-c", "glare-d"):
+        _, _, photo = _render(world, "gondola", "hard", name)
+        assert photo.glare.size == photo.occluders.size
+        glare = np.asarray(photo.glare, dtype=float) / 255.0
+        if glare.max() < 0.7:
+            continue
+        with_glare += 1
+        small = np.asarray(photo.image.resize(photo.glare.size, Image.Resampling.BOX).convert("L"), dtype=float)
+        assert small[glare >= 0.7].std() < small[glare < 0.05].std()
+    assert with_glare, "none of these hard photos had strong glare: pick other names"
+
+
+def test_a_camera_that_sees_past_the_horizon_still_sees_the_whole_bay(world) -> None:
+    _, _, planograms = world
+    planogram = planograms["gondola"]
+    bay = np.array([[0, 0], [planogram.width_mm, 0], [planogram.width_mm, planogram.height_mm],
+                    [0, planogram.height_mm]], dtype=float)
+    steep = homography(bay, np.array([[495, 5], [505, 5], [900, 1000], [100, 1000]], dtype=float))
+    level = homography(bay, np.array([[100, 50], [900, 50], [900, 950], [100, 950]], dtype=float))
+
+    for to_image in (steep, level):
+        left, top, right, bottom = scene_extent(np.linalg.inv(to_image), (1000, 1000), planogram)
+        assert left <= 0 and top <= 0 and right >= planogram.width_mm and bottom >= planogram.height_mm
+    left, top, right, bottom = scene_extent(np.linalg.inv(level), (1000, 1000), planogram)
+    assert right - left < 1.5 * planogram.width_mm
