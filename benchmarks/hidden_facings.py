@@ -10,8 +10,8 @@ the SKU planned where they stand (neither the matcher's answer nor one of its cl
 threshold on the box's occluded share, how many facings of the planned SKU would be reported hidden (rightly: they
 are there) and how many foreign or misplaced products would (wrongly: they are a gap or a misplacement), apart for
 the boxes the matcher could not name (the only ones the pipeline reports hidden) and those it named as another SKU.
-These are the figures behind `scoring.alignment.HIDDEN_SHARE`. It also counts the products the detector missed and how many
-of them were mostly hidden: those are left to `HIDDEN_GAP_SHARE`, the hidden stretches of a row.
+These are the figures behind `scoring.alignment.HIDDEN_SHARE`. It also counts the products the detector missed
+and how many of them were mostly hidden: those are left to `HIDDEN_GAP_SHARE`, the hidden stretches of a row.
 """
 
 from __future__ import annotations

@@ -107,7 +107,8 @@ def render_scenes(catalog_seed: int, count: int = SCENES_PER_CATALOG,
             in_catalog=np.array([product.in_catalog for product in photo.products], dtype=bool),
             occluded=np.array([product.occluded for product in photo.products], dtype=np.float32),
             shelf_lines=shelf_lines(planogram, photo.homography) * scale,
-            occluders=np.asarray(unreadable(photo.occluders, photo.glare).resize(working.size, Image.Resampling.BILINEAR)),
+            occluders=np.asarray(unreadable(photo.occluders, photo.glare).resize(working.size,
+                                                                                  Image.Resampling.BILINEAR)),
         ))
     faces = {sku.product_id: packshot_face(drawn[sku.product_id]) for sku in catalog.skus}
     return scenes, faces

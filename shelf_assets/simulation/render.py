@@ -223,7 +223,8 @@ def scene_extent(to_scene: np.ndarray, size: tuple[int, int], planogram: Planogr
                         [-pad, height + pad, 1.0]]) @ to_scene.T
     reach = 1.5 * max(planogram.width_mm, planogram.height_mm)
     low, high = np.array([-reach, -reach]), np.array([planogram.width_mm + reach, planogram.height_mm + reach])
-    if (corners[:, 2] <= 0).any() != (corners[:, 2] <= 0).all():
+    beyond_horizon = corners[:, 2] <= 0
+    if beyond_horizon.any() and not beyond_horizon.all():
         return (*low, *high)
     view = corners[:, :2] / corners[:, 2:3]
     return (*np.maximum(view.min(axis=0), low), *np.minimum(view.max(axis=0), high))

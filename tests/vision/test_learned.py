@@ -186,7 +186,7 @@ def _far_away_bay(fixture_type: str, shrink: float) -> tuple[Image.Image, np.nda
     return canvas, boxes * shrink + [left, top, left, top]
 
 
-@pytest.mark.parametrize("fixture_type, shrink", [("gondola", 0.45), ("endcap", 0.4)])
+@pytest.mark.parametrize("fixture_type, shrink", [("gondola", 0.45), ("endcap", 0.45)])
 def test_a_bay_photographed_from_afar_is_read_again_zoomed_in(fixture_type, shrink, monkeypatch):
     bundle = load_bundle()
     detector = LearnedDetector(bundle.detector, bundle.settings)
