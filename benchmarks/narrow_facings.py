@@ -72,9 +72,9 @@ def main() -> int:
         scenes, _ = render_scenes(seed, args.bays, difficulty=args.difficulty)
         for scene in scenes:
             photo = Image.fromarray(scene.image)
+            plain = scene.occluded < PLAIN_VIEW
             for shrink in SHRINKS:
                 image, truth = _shrunk(photo, scene.boxes, shrink)
-                plain = scene.occluded < PLAIN_VIEW
                 width = float(np.median(truth[:, 2] - truth[:, 0])) * detector_scale(image.size)
                 tallies = []
                 for below in (0.0, zoom_below):

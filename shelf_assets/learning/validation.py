@@ -90,7 +90,7 @@ def validate_detector(net, shards: Sequence[Shard]) -> tuple[dict[str, FixtureSe
             ranked.extend(bay_ranked)
             positives += len(truth)
             cols = max(1, round(width / STRIDE))
-            found, _ = decode_centres(maps["centre"], maps["size"], maps["offset"], best_threshold)
+            found = boxes[scores > best_threshold]
             traced = trace_shelf_lines(maps["shelf_line"][:, :cols], base.line_threshold,
                                        min_line_cells(found, cols, base.min_line_share))
             rows_right += int(len(traced) == len(lines))

@@ -21,16 +21,14 @@ def detector_scale(size: tuple[int, int]) -> float:
     return DETECTOR_LONG_SIDE / max(size)
 
 
-def detector_input(image: Image.Image, scale: float | None = None) -> tuple[np.ndarray, float]:
-    """(H, W, 3) uint8 padded to the detector's stride, and the factor from working pixels to its pixels
-    (the whole photo at the detector's long side unless `scale` says otherwise)."""
-    scale = detector_scale(image.size) if scale is None else scale
+def detector_input(image: Image.Image, scale: float) -> np.ndarray:
+    """(H, W, 3) uint8: the image scaled by `scale` (working pixels to the detector's), padded to its stride."""
     width, height = round(image.width * scale), round(image.height * scale)
     resized = np.asarray(image.resize((width, height), Image.Resampling.BILINEAR), dtype=np.uint8)
     multiple = DETECTOR_STRIDE * 4
     padded = np.zeros((-(-height // multiple) * multiple, -(-width // multiple) * multiple, 3), dtype=np.uint8)
     padded[:height, :width] = resized
-    return padded, scale
+    return padded
 
 
 def context_crops(image: Image.Image, boxes: np.ndarray, margin: float = CONTEXT_MARGIN) -> np.ndarray:

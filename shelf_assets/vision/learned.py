@@ -288,7 +288,7 @@ class LearnedDetector:
 
         from shelf_assets.vision.nets import normalise_pixels
 
-        inputs = [detector_input(view.image, view.scale)[0] for view in views]
+        inputs = [detector_input(view.image, view.scale) for view in views]
         results: list[LearnedResult] = [LearnedResult(None, "not read")] * len(views)
         by_shape: dict[tuple[int, ...], list[int]] = {}
         for index, pixels in enumerate(inputs):

@@ -105,21 +105,14 @@ def test_rows_whose_products_overlap_are_not_joined_into_one_shelf():
     assert placements[8].shelf is None
 
 
-def test_a_partly_hidden_product_named_as_another_sku_is_misplaced_not_hidden():
-    planned = shelf(1, ("A", 2), ("B", 1), ("C", 1))
-    products = products_at(1, "AAXC", 400)
-    products[2] = PlacedProduct(2, 1, products[2].x_center, products[2].width, "X", occluded=0.4)
-    placements, statuses = align_bay(planned, products, 1)
-    assert placements[2] == Placement(2, 1, 2, True, "X")
-    assert (statuses[1].hidden, statuses[1].out_of_stock) == (0, True)
-
-
-def test_a_barely_touched_unknown_is_still_misplaced_and_its_slot_a_gap():
+@pytest.mark.parametrize("seen_sku, occluded", [("", 0.05), ("X", 0.4)],
+                         ids=["barely touched unknown", "partly hidden product named as another SKU"])
+def test_a_product_not_hidden_enough_or_named_as_another_sku_is_misplaced_and_its_slot_a_gap(seen_sku, occluded):
     planned = shelf(1, ("A", 2), ("B", 1), ("C", 1))
     products = products_at(1, "AA?C", 400)
-    products[2] = PlacedProduct(2, 1, products[2].x_center, products[2].width, "", occluded=0.05)
+    products[2] = PlacedProduct(2, 1, products[2].x_center, products[2].width, seen_sku, occluded=occluded)
     placements, statuses = align_bay(planned, products, 1)
-    assert placements[2] == Placement(2, 1, 2, True, "")
+    assert placements[2] == Placement(2, 1, 2, True, seen_sku)
     assert (statuses[1].hidden, statuses[1].out_of_stock) == (0, True)
 
 
