@@ -32,6 +32,7 @@ METRICS = (
     ("out-of-stock precision", "oos_precision"),
     ("out-of-stock recall", "oos_recall"),
     ("out-of-stock F1", "oos_f1"),
+    ("out-of-stock F1, slots in sight", "oos_f1_visible"),
     ("facing-compliance MAE", "facing_compliance_mae"),
 )
 

@@ -14,12 +14,14 @@ import datetime
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageChops
+from PIL import Image
 
 from shelf_assets.simulation.catalog import Catalog, build_catalog, draw_packshot
 from shelf_assets.simulation.drawing import derive_rng
 from shelf_assets.simulation.planograms import Planogram, build_planograms, build_stores
-from shelf_assets.simulation.render import DIFFICULTIES, encode_photo, project, render_photo, store_look
+from shelf_assets.simulation.render import (
+    DIFFICULTIES, encode_photo, project, render_photo, store_look, unreadable,
+)
 from shelf_assets.simulation.shelf_state import true_shelf
 from shelf_assets.vision.crops import packshot_face
 from shelf_assets.vision.lighting import normalize_lighting
@@ -28,9 +30,6 @@ from shelf_assets.vision.photos import decode_photo
 DIFFICULTY_MIX = (("easy", 0.2), ("normal", 0.3), ("hard", 0.5))
 RENDER_LONG_SIDES = (1008, 1600)
 SCENES_PER_CATALOG = 24
-WASHED_OUT_GLARE = 0.7
-"""Glare at least this opaque leaves too little of a product's print to read it: the detector learns such glare
-as it learns what stands in front of the shelf, so the facings under it count as hidden, not missing."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +60,6 @@ def shelf_lines(planogram: Planogram, to_image: np.ndarray) -> np.ndarray:
 
 def catalog_packshots(catalog: Catalog) -> dict[str, Image.Image]:
     return {product.product_id: draw_packshot(product) for product in (*catalog.skus, *catalog.foreign)}
-
-
-def unreadable(occluders: Image.Image, glare: Image.Image) -> Image.Image:
-    """A photo's occluder mask joined with where its glare washes the products out (255 where hidden)."""
-    washed_out = glare.point(lambda value: 255 if value >= WASHED_OUT_GLARE * 255 else 0)
-    return ImageChops.lighter(occluders, washed_out)
 
 
 def render_scenes(catalog_seed: int, count: int = SCENES_PER_CATALOG,

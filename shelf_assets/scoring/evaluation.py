@@ -22,7 +22,8 @@ from shelf_assets.scoring.types import SlotStatus
 
 IOU_THRESHOLD = 0.5
 OCCLUSION_LIMIT = 0.5
-"""Truth products hidden this much or more are left out of `ap50_visible`."""
+"""Truth products hidden this much or more are left out of `ap50_visible`, and truth slots whose face is hidden this
+much or more are left out of the `_visible` out-of-stock scores."""
 
 BayKey = tuple[str, str, str]
 
@@ -47,6 +48,8 @@ class EvaluationReport:
     the SKUs the facings count as once the planogram has settled the matcher's close calls (`sku_placements`).
     `hidden_slots` were seen neither stocked nor empty (something stood in front of them), so they are not flagged
     out of stock; `hidden_slots_empty` of them truly were: the price of the benefit of the doubt.
+    The `_visible` out-of-stock scores leave out the slots whose face the truth says was mostly out of sight (behind
+    an occluder, under washed-out glare or outside the frame): a gap there is one no photo could show.
     """
 
     ap50: float
@@ -58,6 +61,9 @@ class EvaluationReport:
     oos_precision: float
     oos_recall: float
     oos_f1: float
+    oos_precision_visible: float
+    oos_recall_visible: float
+    oos_f1_visible: float
     facing_compliance_mae: float
     bays_in_truth: int
     bays_scored: int
@@ -79,6 +85,8 @@ class _TruthBay:
     in_catalog: np.ndarray
     occluded: np.ndarray
     slots: tuple[SlotStatus, ...]
+    slot_hidden: np.ndarray
+    """Per slot, the share of its face nobody could see (0 where an older truth file does not say)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,25 @@ class _IdentityHits:
     catalog_correct: int
     unknown_matched: int
     unknown_correct: int
+
+
+@dataclass(frozen=True)
+class _GapCounts:
+    true_positive: int = 0
+    false_positive: int = 0
+    false_negative: int = 0
+
+    def __add__(self, other: _GapCounts) -> _GapCounts:
+        return _GapCounts(self.true_positive + other.true_positive, self.false_positive + other.false_positive,
+                          self.false_negative + other.false_negative)
+
+    def scores(self) -> tuple[float, float, float]:
+        """(precision, recall, F1), NaN where there is nothing to measure."""
+        tp, fp, fn = self.true_positive, self.false_positive, self.false_negative
+        precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+        if math.isnan(precision) or math.isnan(recall):
+            return precision, recall, math.nan
+        return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 @dataclass(frozen=True)
@@ -101,9 +128,8 @@ class _BayOutcome:
     positives_visible: int
     identities: _IdentityHits
     identities_in_slot: _IdentityHits
-    oos_true_positive: int
-    oos_false_positive: int
-    oos_false_negative: int
+    gaps: _GapCounts
+    gaps_visible: _GapCounts
     hidden_slots: int
     hidden_slots_empty: int
     compliance_error: float | None
@@ -145,7 +171,7 @@ def format_report(report: EvaluationReport) -> str:
     columns = [("all", report), *report.by_fixture_type.items()]
     metric_names = [
         "ap50", "ap50_visible", "sku_accuracy", "unknown_recall", "sku_accuracy_in_slot", "unknown_recall_in_slot",
-        "oos_precision", "oos_recall", "oos_f1",
+        "oos_precision", "oos_recall", "oos_f1", "oos_precision_visible", "oos_recall_visible", "oos_f1_visible",
         "facing_compliance_mae",
     ]
     count_names = ["bays_in_truth", "bays_scored", "bays_dead_lettered", "bays_missing", "truth_products", "detections",
@@ -190,6 +216,7 @@ def _parse_truth(document: dict, path: Path) -> _TruthBay:
         SlotStatus(int(s["shelf"]), int(s["position"]), str(s["sku_id"]), int(s["facings"]), int(s["present"]))
         for s in document["slots"]
     )
+    slot_hidden = np.array([float(s.get("hidden", 0.0)) for s in document["slots"]], dtype=float)
     return _TruthBay(
         key=key,
         fixture_type=str(document["fixture_type"]),
@@ -198,6 +225,7 @@ def _parse_truth(document: dict, path: Path) -> _TruthBay:
         in_catalog=np.array([bool(p["in_catalog"]) for p in products], dtype=bool),
         occluded=np.array([float(p.get("occluded", 0.0)) for p in products], dtype=float),
         slots=slots,
+        slot_hidden=slot_hidden,
     )
 
 
@@ -262,13 +290,14 @@ def _bay_outcome(
     predicted_slots = slot_statuses(slot_status) if slot_status is not None else []
     flagged_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.out_of_stock}
     unseen_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.present == 0 and slot.hidden}
-    tp = fp = fn = 0
-    for slot in bay.slots:
+    gaps = gaps_visible = _GapCounts()
+    for slot, hidden_share in zip(bay.slots, bay.slot_hidden, strict=True):
         truly_out = slot.out_of_stock
         flagged = (slot.shelf, slot.position) in flagged_slots
-        tp += int(truly_out and flagged)
-        fp += int(flagged and not truly_out)
-        fn += int(truly_out and not flagged)
+        counts = _GapCounts(int(truly_out and flagged), int(flagged and not truly_out), int(truly_out and not flagged))
+        gaps += counts
+        if hidden_share < OCCLUSION_LIMIT:
+            gaps_visible += counts
 
     error = None
     if status == "scored" and predicted_compliance is not None and not math.isnan(predicted_compliance):
@@ -285,9 +314,8 @@ def _bay_outcome(
         positives_visible=int((~occluded).sum()),
         identities=_identity_hits(bay, truth_of_detection, det_sku),
         identities_in_slot=_identity_hits(bay, truth_of_placement, placed_sku),
-        oos_true_positive=tp,
-        oos_false_positive=fp,
-        oos_false_negative=fn,
+        gaps=gaps,
+        gaps_visible=gaps_visible,
         hidden_slots=len(unseen_slots),
         hidden_slots_empty=sum(slot.out_of_stock and (slot.shelf, slot.position) in unseen_slots
                                for slot in bay.slots),
@@ -387,14 +415,8 @@ def _ratio(numerator: int, denominator: int) -> float:
 
 
 def _summarise(outcomes: list[_BayOutcome]) -> EvaluationReport:
-    tp = sum(o.oos_true_positive for o in outcomes)
-    fp = sum(o.oos_false_positive for o in outcomes)
-    fn = sum(o.oos_false_negative for o in outcomes)
-    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
-    if math.isnan(precision) or math.isnan(recall):
-        f1 = math.nan
-    else:
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = sum((o.gaps for o in outcomes), _GapCounts()).scores()
+    precision_visible, recall_visible, f1_visible = sum((o.gaps_visible for o in outcomes), _GapCounts()).scores()
     errors = [o.compliance_error for o in outcomes if o.compliance_error is not None]
     sku_accuracy, unknown_recall = _identity_ratios([o.identities for o in outcomes])
     sku_accuracy_in_slot, unknown_recall_in_slot = _identity_ratios([o.identities_in_slot for o in outcomes])
@@ -410,6 +432,9 @@ def _summarise(outcomes: list[_BayOutcome]) -> EvaluationReport:
         oos_precision=precision,
         oos_recall=recall,
         oos_f1=f1,
+        oos_precision_visible=precision_visible,
+        oos_recall_visible=recall_visible,
+        oos_f1_visible=f1_visible,
         facing_compliance_mae=float(np.mean(errors)) if errors else math.nan,
         bays_in_truth=len(outcomes),
         bays_scored=sum(o.status == "scored" for o in outcomes),

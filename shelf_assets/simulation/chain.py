@@ -96,7 +96,8 @@ def _write_master(root: Path, catalog: Catalog, planograms: list[Planogram], sto
 
 def truth_record(store_id: str, date: str, bay_id: str, planogram: Planogram, photo: RenderedPhoto,
                  state: ShelfState, photo_path: str) -> dict[str, object]:
-    """The truth contract (briefs/truth.md) for one rendered photo."""
+    """The truth contract (DESIGN §4) for one rendered photo; a slot's `hidden` is the share of its face nobody
+    could see."""
     return {
         "store_id": store_id, "date": date, "bay_id": bay_id,
         "planogram_id": planogram.planogram_id, "fixture_type": planogram.fixture_type,
@@ -108,8 +109,8 @@ def truth_record(store_id: str, date: str, bay_id: str, planogram: Planogram, ph
         ],
         "slots": [
             {"shelf": slot.shelf, "position": slot.position, "sku_id": slot.sku_id, "facings": slot.facings,
-             "present": slot.present}
-            for slot in state.slots
+             "present": slot.present, "hidden": hidden}
+            for slot, hidden in zip(state.slots, photo.slot_hidden, strict=True)
         ],
     }
 

@@ -127,6 +127,10 @@ class RenderedPhoto:
     glare: Image.Image
     """How strongly glare covers each pixel (0 none, 255 the glare's colour alone), an L mask at
     `OCCLUDER_MASK_SCALE` of the photo: where it is strong, the products under it cannot be read."""
+    slot_hidden: tuple[float, ...]
+    """Per planned slot (planogram order), the share of the face its SKU would show that nobody could read in
+    this photo: behind an occluder, under washed-out glare or outside the frame. An empty slot the camera cannot
+    see is no gap a photo can reveal; the evaluation reports out-of-stock scores with and without such slots."""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -499,6 +503,48 @@ def _paint(draw: ImageDraw.ImageDraw, shape: tuple[str, list[float], Colour], sc
 
 
 OCCLUDER_MASK_SCALE = 0.25
+WASHED_OUT_GLARE = 0.7
+"""Glare at least this opaque leaves too little of a product's print to read it: the detector learns such glare
+as it learns what stands in front of the shelf, so the facings under it count as hidden, not missing."""
+
+
+def unreadable(occluders: Image.Image, glare: Image.Image) -> Image.Image:
+    """A photo's occluder mask joined with where its glare washes the products out (255 where hidden)."""
+    washed_out = glare.point(lambda value: 255 if value >= WASHED_OUT_GLARE * 255 else 0)
+    return ImageChops.lighter(occluders, washed_out)
+
+
+def slot_faces(planogram: Planogram, catalog: Catalog, to_image: np.ndarray) -> list[np.ndarray]:
+    """Per planned slot, the (4, 2) photo-pixel corners of the face its SKU would show: the slot's span, as tall
+    as the SKU, standing on its shelf."""
+    faces = []
+    for shelf in planogram.shelves:
+        for slot in shelf.slots:
+            top = shelf.floor_mm - catalog.product(slot.sku_id).height_mm
+            faces.append(project(to_image, np.array([[slot.left_mm, top], [slot.right_mm, top],
+                                                     [slot.right_mm, shelf.floor_mm], [slot.left_mm, shelf.floor_mm]])))
+    return faces
+
+
+def hidden_shares(hidden: Image.Image, quads: list[np.ndarray]) -> list[float]:
+    """Share of each quad (photo pixels) that `hidden` (an L mask at `OCCLUDER_MASK_SCALE`) covers or that lies
+    outside the photo."""
+    covered = np.asarray(hidden) > 127
+    shares = []
+    for quad in quads:
+        corners = quad * OCCLUDER_MASK_SCALE
+        left, top = (math.floor(v) for v in corners.min(axis=0))
+        right, bottom = (math.ceil(v) + 1 for v in corners.max(axis=0))
+        outline = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(outline).polygon([(float(x) - left, float(y) - top) for x, y in corners], fill=255)
+        inside = np.asarray(outline) > 127
+        unseen = np.ones_like(inside)
+        rows = slice(max(top, 0), min(bottom, covered.shape[0]))
+        columns = slice(max(left, 0), min(right, covered.shape[1]))
+        if rows.stop > rows.start and columns.stop > columns.start:
+            unseen[rows.start - top:rows.stop - top, columns.start - left:columns.stop - left] = covered[rows, columns]
+        shares.append(round(float((inside & unseen).sum() / max(int(inside.sum()), 1)), 3))
+    return shares
 
 
 def _occlusion_fractions(mask: Image.Image, boxes: list[tuple[float, float, float, float]]) -> list[float]:
@@ -661,7 +707,8 @@ def render_photo(planogram: Planogram, state: ShelfState, catalog: Catalog, pack
                      for box, item, fraction in zip(boxes, state.items, occluded))
     orientation = int(rng.choice([3, 6, 8], p=[0.2, 0.4, 0.4])) if file_format == "JPEG" and rng.random() < 0.3 else 1
     quality = int(rng.integers(difficulty.jpeg_quality[0], difficulty.jpeg_quality[1] + 1))
-    return RenderedPhoto(photo, products, orientation, file_format, quality, to_image, mask, glare_mask)
+    slot_hidden = tuple(hidden_shares(unreadable(mask, glare_mask), slot_faces(planogram, catalog, to_image)))
+    return RenderedPhoto(photo, products, orientation, file_format, quality, to_image, mask, glare_mask, slot_hidden)
 
 
 def encode_photo(photo: RenderedPhoto, taken_at: datetime.datetime) -> bytes:

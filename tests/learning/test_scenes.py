@@ -1,7 +1,4 @@
-import numpy as np
-from PIL import Image
-
-from shelf_assets.learning.scenes import WASHED_OUT_GLARE, render_scenes, unreadable
+from shelf_assets.learning.scenes import render_scenes
 
 
 def test_a_scene_mask_covers_each_product_at_least_as_much_as_its_truth_says_it_is_hidden():
@@ -15,13 +12,3 @@ def test_a_scene_mask_covers_each_product_at_least_as_much_as_its_truth_says_it_
             assert covered >= occluded - 0.1
             checked += int(occluded > 0.1)
     assert checked > 0, "no product of these scenes was hidden: pick scenes with an occluder"
-
-
-def test_washed_out_glare_is_hidden_like_an_occluder_and_faint_glare_is_not():
-    occluders = Image.new("L", (4, 1), 0)
-    occluders.putpixel((0, 0), 255)
-    glare = Image.new("L", (4, 1), 0)
-    glare.putpixel((1, 0), round(WASHED_OUT_GLARE * 255) + 1)
-    glare.putpixel((2, 0), round(WASHED_OUT_GLARE * 255) - 10)
-
-    assert np.asarray(unreadable(occluders, glare)).tolist() == [[255, 255, 0, 0]]

@@ -194,6 +194,21 @@ def test_a_slot_seen_empty_is_a_gap_but_a_hidden_one_is_not(chain):
     assert (report.hidden_slots, report.hidden_slots_empty) == (2, 1)
 
 
+def test_a_gap_no_photo_could_show_is_left_out_of_the_scores_for_slots_in_sight(tmp_path):
+    behind_a_trolley = {**GONDOLA, "slots": [*GONDOLA["slots"][:2], {**GONDOLA["slots"][2], "hidden": 0.8}]}
+    for bay in (behind_a_trolley, FREEZER):
+        write_truth(tmp_path, bay)
+    write_perfect_warehouse(tmp_path, [GONDOLA, FREEZER])
+    slots = [{"store_id": STORE, "date": DATE, "bay_id": bay["bay_id"], "hidden": 0, **s}
+             for bay in (GONDOLA, FREEZER) for s in bay["slots"]]
+    slots[2].update(hidden=1)
+    write_table(tmp_path, "slot_status", slots)
+    report = evaluate(tmp_path)
+    assert (report.oos_precision, report.oos_recall) == (1.0, 0.5)
+    assert (report.oos_precision_visible, report.oos_recall_visible, report.oos_f1_visible) == (1.0, 1.0, 1.0)
+    assert math.isnan(report.by_fixture_type["gondola"].oos_recall_visible)
+
+
 def test_dead_lettered_and_missing_bays_count_as_unpredicted(chain):
     write_truth(chain, {**FREEZER, "bay_id": "bay-03"})
     write_perfect_warehouse(chain, [GONDOLA])

@@ -12,16 +12,20 @@ from shelf_assets.simulation.catalog import build_catalog, draw_packshot
 from shelf_assets.simulation.drawing import derive_rng
 from shelf_assets.simulation.planograms import build_planograms
 from shelf_assets.simulation.render import (
+    OCCLUDER_MASK_SCALE,
     RESOLUTIONS,
+    WASHED_OUT_GLARE,
     RenderError,
     _camera_homography,
     difficulty_named,
     encode_photo,
+    hidden_shares,
     homography,
     project,
     render_photo,
     scene_extent,
     store_look,
+    unreadable,
 )
 from shelf_assets.simulation.shelf_state import true_shelf
 
@@ -168,3 +172,38 @@ def test_a_camera_that_sees_past_the_horizon_still_sees_the_whole_bay(world) -> 
         assert left <= 0 and top <= 0 and right >= planogram.width_mm and bottom >= planogram.height_mm
     left, top, right, bottom = scene_extent(np.linalg.inv(level), (1000, 1000), planogram)
     assert right - left < 1.5 * planogram.width_mm
+
+
+def test_washed_out_glare_is_hidden_like_an_occluder_and_faint_glare_is_not():
+    occluders = Image.new("L", (4, 1), 0)
+    occluders.putpixel((0, 0), 255)
+    glare = Image.new("L", (4, 1), 0)
+    glare.putpixel((1, 0), round(WASHED_OUT_GLARE * 255) + 1)
+    glare.putpixel((2, 0), round(WASHED_OUT_GLARE * 255) - 10)
+
+    assert np.asarray(unreadable(occluders, glare)).tolist() == [[255, 255, 0, 0]]
+
+
+def test_hidden_share_of_a_face_counts_what_is_covered_and_what_lies_outside_the_photo() -> None:
+    scale = 1 / OCCLUDER_MASK_SCALE
+    hidden = Image.new("L", (20, 10), 0)
+    hidden.paste(255, (0, 0, 5, 10))
+
+    def square(left: float, top: float, right: float, bottom: float) -> np.ndarray:
+        return np.array([[left, top], [right, top], [right, bottom], [left, bottom]]) * scale
+
+    in_plain_view, half_covered, half_outside = hidden_shares(
+        hidden, [square(10, 2, 14, 6), square(3, 2, 7, 6), square(18, 2, 22, 6)])
+    assert in_plain_view == 0.0
+    assert half_covered == pytest.approx(0.5, abs=0.15)
+    assert half_outside == pytest.approx(0.5, abs=0.15)
+
+
+def test_a_truth_slot_is_as_hidden_as_the_occluders_over_its_face(world) -> None:
+    _, state, photo = _render(world, "gondola", "hard", "occ-b")
+    assert len(photo.slot_hidden) == len(state.slots)
+    assert all(0.0 <= share <= 1.0 for share in photo.slot_hidden)
+    by_slot = {(slot.shelf, slot.position): share for slot, share in zip(state.slots, photo.slot_hidden)}
+    hidden_products = [p for p in photo.products if p.occluded >= 0.9 and (p.shelf, p.position) in by_slot]
+    assert hidden_products, "nothing stands in front of this bay: pick another name"
+    assert all(by_slot[(p.shelf, p.position)] > 0.0 for p in hidden_products)
