@@ -41,9 +41,10 @@ def slot_statuses(frame: pd.DataFrame) -> list[SlotStatus]:
 def bay_metrics(slots: Sequence[SlotStatus], misplaced_facings: int) -> BayMetrics:
     """Scores of one bay; a bay without slots has nothing to comply with, so its ratios are NaN.
 
-    Facings hidden from the camera get the benefit of the doubt: they count as present, and a slot with one is
-    not a gap to restock. Sending staff to a slot nobody saw empty wastes their time, and most hidden facings are
-    stocked; `hidden_facings` says how much of the score rests on that assumption."""
+    Facings hidden from the camera get the benefit of the doubt (`SlotStatus.given_the_doubt`): they count as
+    present, and a slot hidden as much as it was seen is not a gap to restock. Sending staff to a slot nobody saw
+    empty wastes their time, and most hidden facings are stocked; `hidden_facings` says how much of the score rests
+    on that assumption."""
     if misplaced_facings < 0:
         raise MetricsError(f"misplaced_facings must be >= 0, got {misplaced_facings}")
     for slot in slots:
@@ -58,12 +59,12 @@ def bay_metrics(slots: Sequence[SlotStatus], misplaced_facings: int) -> BayMetri
     if not slots:
         return BayMetrics(math.nan, math.nan, 0, misplaced_facings, 0)
     return BayMetrics(
-        facing_compliance=sum(min(s.present + s.hidden, s.facings) for s in slots) / planned,
+        facing_compliance=sum(min(s.present, s.facings) + s.given_the_doubt for s in slots) / planned,
         osa=sum(1 for s in slots if not s.out_of_stock) / len(slots),
         oos_slots=sum(1 for s in slots if s.out_of_stock),
         misplaced_facings=misplaced_facings,
         planned_facings=planned,
-        hidden_facings=sum(min(s.hidden, s.facings - min(s.present, s.facings)) for s in slots),
+        hidden_facings=sum(s.given_the_doubt for s in slots),
     )
 
 

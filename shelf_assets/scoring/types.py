@@ -54,7 +54,11 @@ class Placement:
 @dataclass(frozen=True)
 class SlotStatus:
     """What one slot holds: `present` facings of its SKU seen there, and `hidden` facings that something in front
-    of the shelf kept the camera from checking. A slot is out of stock only when it was seen empty."""
+    of the shelf kept the camera from checking.
+
+    A slot is out of stock when none of its SKU was seen and more of its planned facings were seen without it than
+    were hidden. A stock-out empties a whole slot, not one facing of it: a slot seen mostly empty is a gap even where
+    a shopper hides its last facing, while a slot hidden as much as it was seen gets the benefit of the doubt."""
 
     shelf: int
     position: int
@@ -65,4 +69,9 @@ class SlotStatus:
 
     @property
     def out_of_stock(self) -> bool:
-        return self.present == 0 and self.hidden == 0
+        return self.present == 0 and 2 * self.hidden < self.facings
+
+    @property
+    def given_the_doubt(self) -> int:
+        """Hidden facings counted as stocked: those of a slot that is not out of stock, up to its planned facings."""
+        return 0 if self.out_of_stock else min(self.hidden, self.facings - min(self.present, self.facings))

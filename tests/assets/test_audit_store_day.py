@@ -44,7 +44,8 @@ def test_store_day_scores_agree_with_truth(tiny_chain):
     assert detections.occluded.between(0, 1).all()
     slot_status = table(tiny_chain, "slot_status", store_id, date)
     assert (slot_status.present >= 0).all() and len(slot_status) > 0
-    assert (slot_status.out_of_stock == ((slot_status.present == 0) & (slot_status.hidden == 0))).all()
+    seen_mostly_empty = (slot_status.present == 0) & (2 * slot_status.hidden < slot_status.facings)
+    assert (slot_status.out_of_stock == seen_mostly_empty).all()
 
     # Floors that a broken stage (boxes in the wrong pixels, a wrong SKU mapping, slots misaligned, close calls
     # not settled) falls far below; they sit under what the learned path measures on this chain (AP50 0.99, SKU

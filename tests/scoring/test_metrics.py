@@ -46,6 +46,19 @@ def test_hidden_facings_get_the_benefit_of_the_doubt_and_a_hidden_slot_is_no_gap
     assert [slot.out_of_stock for slot in slots] == [False, False, True, False]
 
 
+def test_a_slot_seen_mostly_empty_is_a_gap_though_a_facing_of_it_is_hidden():
+    slots = [
+        SlotStatus(1, 1, "A", 3, 0, hidden=1),
+        SlotStatus(1, 2, "B", 2, 0, hidden=1),
+        SlotStatus(1, 3, "C", 3, 1, hidden=1),
+    ]
+    metrics = bay_metrics(slots, misplaced_facings=0)
+    assert [slot.out_of_stock for slot in slots] == [True, False, False]
+    assert [slot.given_the_doubt for slot in slots] == [0, 1, 1]
+    assert metrics.facing_compliance == pytest.approx((0 + 1 + 2) / 8)
+    assert (metrics.oos_slots, metrics.hidden_facings) == (1, 2)
+
+
 def test_bay_without_slots_has_undefined_ratios():
     metrics = bay_metrics([], misplaced_facings=1)
     assert math.isnan(metrics.facing_compliance) and math.isnan(metrics.osa)
