@@ -39,6 +39,10 @@ POSITION_PENALTY = 2.0
 GAP_PENALTY = 1.0
 """Score lost for a planned facing left empty, and for a product aligned to no facing."""
 
+MAX_ROW_CROSSINGS = 2
+"""How often, left to right, the products of two rows joined as one shelf may pass from one row to the other: once
+for two pieces of a broken line, twice where a product near the break stands on the other piece."""
+
 ROW_PAIR_BONUS = 1.0
 """Prior for pairing a detected row with a shelf, so that a row of unknown products still lands on one."""
 
@@ -325,12 +329,15 @@ def _align_rows(
 
 
 def _side_by_side(left: _RowProducts, right: _RowProducts) -> _RowProducts | None:
-    """The two rows' products as one row, when neither row's products reach in among the other's."""
+    """The two rows' products as one row, when they stand side by side: read left to right, the products pass
+    from one row to the other at most `MAX_ROW_CROSSINGS` times. A broken shelf line leaves the products near the
+    break standing on whichever piece is nearer, so one may cross over; two stacked shelves interleave all along."""
     if not len(left.order) or not len(right.order):
         return None
-    if not (left.x_centres.max() < right.x_centres.min() or right.x_centres.max() < left.x_centres.min()):
-        return None
     order = np.argsort(np.concatenate([left.x_centres, right.x_centres]), kind="stable")
+    from_left = order < len(left.order)
+    if np.count_nonzero(from_left[1:] != from_left[:-1]) > MAX_ROW_CROSSINGS:
+        return None
     return _RowProducts(
         order=tuple(np.array(left.order + right.order)[order].tolist()),
         x_centres=np.concatenate([left.x_centres, right.x_centres])[order],

@@ -96,6 +96,15 @@ def test_a_shelf_whose_line_broke_in_two_rows_is_aligned_as_one():
         (2, 1, False), (2, 1, False), (2, 2, False), (2, 3, False)]
 
 
+def test_a_broken_shelf_line_whose_end_product_stands_on_the_other_piece_is_still_one_shelf():
+    planned = shelf(1, ("A", 2), ("B", 2)) + shelf(2, ("C", 2), ("D", 2), ("E", 1))
+    products = products_at(1, "AABB", 500) + products_at(2, "CC..E", 500, first_index=4)
+    products += [PlacedProduct(7, 3, p.x_center, p.width, p.sku_id) for p in products_at(2, "..DD", 500)]
+    placements, statuses = align_bay(planned, products, 3)
+    assert present(statuses) == {(1, 1): 2, (1, 2): 2, (2, 1): 2, (2, 2): 2, (2, 3): 1}
+    assert not any(p.misplaced for p in placements)
+
+
 def test_rows_whose_products_overlap_are_not_joined_into_one_shelf():
     planned = shelf(1, ("A", 2), ("B", 2)) + shelf(2, ("C", 2), ("D", 2))
     products = products_at(1, "AABB", 400) + products_at(2, "CCDD", 400, first_index=4)
