@@ -86,23 +86,17 @@ def test_an_empty_facing_where_the_row_is_hidden_is_hidden_but_one_in_plain_view
     assert not any(p.hidden or p.misplaced for p in placements)
 
 
-def test_a_shelf_whose_line_broke_in_two_rows_is_aligned_as_one():
-    planned = shelf(1, ("A", 2), ("B", 2)) + shelf(2, ("C", 2), ("D", 1), ("E", 1))
-    products = products_at(1, "AABB", 400) + products_at(2, "CC", 400, first_index=4)
-    products += [PlacedProduct(6, 3, p.x_center, p.width, p.sku_id) for p in products_at(2, "..DE", 400)]
-    placements, statuses = align_bay(planned, products, 3)
-    assert present(statuses) == {(1, 1): 2, (1, 2): 2, (2, 1): 2, (2, 2): 1, (2, 3): 1}
-    assert [(p.shelf, p.position, p.misplaced) for p in placements[4:]] == [
-        (2, 1, False), (2, 1, False), (2, 2, False), (2, 3, False)]
-
-
-def test_a_broken_shelf_line_whose_end_product_stands_on_the_other_piece_is_still_one_shelf():
+@pytest.mark.parametrize(("left_piece", "right_piece"), [("CC...", "..DDE"), ("CC..E", "..DD.")],
+                         ids=["pieces side by side", "the end product stands on the other piece"])
+def test_a_shelf_whose_line_broke_in_two_rows_is_aligned_as_one(left_piece, right_piece):
     planned = shelf(1, ("A", 2), ("B", 2)) + shelf(2, ("C", 2), ("D", 2), ("E", 1))
-    products = products_at(1, "AABB", 500) + products_at(2, "CC..E", 500, first_index=4)
-    products += [PlacedProduct(7, 3, p.x_center, p.width, p.sku_id) for p in products_at(2, "..DD", 500)]
+    products = products_at(1, "AABB", 500) + products_at(2, left_piece, 500, first_index=4)
+    products += [PlacedProduct(len(products) + k, 3, p.x_center, p.width, p.sku_id)
+                 for k, p in enumerate(products_at(2, right_piece, 500))]
     placements, statuses = align_bay(planned, products, 3)
     assert present(statuses) == {(1, 1): 2, (1, 2): 2, (2, 1): 2, (2, 2): 2, (2, 3): 1}
     assert not any(p.misplaced for p in placements)
+    assert all(p.shelf is not None for p in placements)
 
 
 def test_rows_whose_products_overlap_are_not_joined_into_one_shelf():
