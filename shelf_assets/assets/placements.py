@@ -20,7 +20,7 @@ GROUP = "audit"
     outs={
         "sku_placements": AssetOut(description="Detections with the shelf, slot position and misplaced flag they align to."),
         "slot_status": AssetOut(description="Per planned slot: facings planned, present and hidden from the camera; "
-                                            "out_of_stock (seen empty) is a gap to restock."),
+                                            "out_of_stock (seen mostly empty) is a gap to restock."),
     },
     partitions_def=store_day_partitions,
     backfill_policy=AUDIT_BACKFILL_POLICY,

@@ -9,22 +9,29 @@ validation catalogs 900 000 and up, so neither meets the small seeds that `shelf
 from __future__ import annotations
 
 import datetime
+import hashlib
+import inspect
+import json
 import multiprocessing
 import platform
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
 
-from shelf_assets.learning.dataset import ensure_shards, load_shard
+from shelf_assets.atomic import write_bytes
+from shelf_assets.learning import augment, detector_training, embedder_training, loop
+from shelf_assets.learning.dataset import SHARD_FORMAT, ensure_shards, load_shard
 from shelf_assets.learning.detector_training import DetectorTrainingConfig, train_detector
 from shelf_assets.learning.embedder_training import EmbedderTrainingConfig, train_embedder
 from shelf_assets.learning.validation import tune_matcher, validate_detector, validate_embedder
+from shelf_assets.vision import nets
 from shelf_assets.vision.model_files import save_bundle, settings_record
-from shelf_assets.vision.nets import ProductEmbedder
+from shelf_assets.vision.nets import ProductEmbedder, ShelfDetectorNet
 
 TRAINING_SEED_BASE = 10_000
 VALIDATION_SEED_BASE = 900_000
@@ -77,7 +84,8 @@ class TrainingOutcome:
 
 def train_models(recipe: TrainingRecipe, cache: Path, out_folder: Path, workers: int = 2,
                  progress: Callable[[str], None] = lambda line: None) -> TrainingOutcome:
-    """Render (or reuse) the shards, train both nets, validate, and write the bundle into `out_folder`."""
+    """Render (or reuse) the shards, train both nets (or reuse those the cache already holds for this recipe),
+    validate, and write the bundle into `out_folder`."""
     if min(recipe.detector.steps, recipe.embedder.steps) < 20:
         raise TrainingError("each net needs at least 20 training steps")
     started = time.monotonic()
@@ -92,16 +100,35 @@ def train_models(recipe: TrainingRecipe, cache: Path, out_folder: Path, workers:
     train_shards = [load_shard(path) for path in train_paths]
     validation_shards = [load_shard(path) for path in validation_paths]
 
+    detector_file, embedder_file = (net_checkpoint(cache, recipe, name) for name in ("detector", "embedder"))
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        embedder_job = pool.submit(_train_embedder_apart, train_paths, recipe, 1)
-        progress("embedder training in a process of its own (1 thread)")
-        torch.set_num_threads(max(1, workers - 1))
-        detector = train_detector(train_shards, recipe.detector, recipe.seed,
-                                  lambda step, steps, loss: progress(f"detector step {step}/{steps} loss {loss:.3f}"))
-        progress("detector trained; waiting for the embedder")
-        embedder = ProductEmbedder(recipe.embedder.dimensions, recipe.embedder.width)
-        embedder.load_state_dict(embedder_job.result())
-        embedder.eval()
+        embedder_job = None
+        if embedder_file.exists():
+            progress(f"embedder already trained for this recipe: {embedder_file}")
+        else:
+            embedder_job = pool.submit(_train_embedder_apart, train_paths, recipe, 1, embedder_file)
+            progress("embedder training in a process of its own (1 thread)")
+        detector = ShelfDetectorNet(recipe.detector.width)
+        if detector_file.exists():
+            progress(f"detector already trained for this recipe: {detector_file}")
+            detector.load_state_dict(_read_checkpoint(detector_file))
+        else:
+            torch.set_num_threads(max(1, workers - 1))
+            detector = train_detector(
+                train_shards, recipe.detector, recipe.seed,
+                lambda step, steps, loss: progress(f"detector step {step}/{steps} loss {loss:.3f}"))
+            _write_checkpoint(detector, detector_file)
+            progress("detector trained; waiting for the embedder")
+        try:
+            if embedder_job is not None:
+                embedder_job.result()
+        except BrokenProcessPool as error:
+            raise TrainingError(f"the embedder's training process died (out of memory?); the detector is kept in "
+                                f"{detector_file}: run the same command again to train the embedder alone") from error
+    embedder = ProductEmbedder(recipe.embedder.dimensions, recipe.embedder.width)
+    embedder.load_state_dict(_read_checkpoint(embedder_file))
+    detector.eval()
+    embedder.eval()
     torch.set_num_threads(max(1, workers))
     settings, detector_metrics = validate_detector(detector, validation_shards)
     embedder_metrics = validate_embedder(embedder, validation_shards)
@@ -124,12 +151,40 @@ def train_models(recipe: TrainingRecipe, cache: Path, out_folder: Path, workers:
     return TrainingOutcome(version, Path(out_folder), {**card, "version": version})
 
 
-def _train_embedder_apart(train_paths: list[Path], recipe: TrainingRecipe, threads: int) -> dict:
+def _train_embedder_apart(train_paths: list[Path], recipe: TrainingRecipe, threads: int, checkpoint: Path) -> None:
     """The embedder trains beside the detector: on a CPU the two small nets share the cores better than one
-    net uses them all."""
+    net uses them all. It keeps its weights itself, so they outlive whatever happens to the detector's process."""
     torch.set_num_threads(threads)
     shards = [load_shard(path) for path in train_paths]
-    return train_embedder(shards, recipe.embedder, recipe.seed).state_dict()
+    _write_checkpoint(train_embedder(shards, recipe.embedder, recipe.seed), checkpoint)
+
+
+TRAINING_CODE = (augment, detector_training, embedder_training, loop, nets)
+"""The modules a net's weights depend on besides its recipe: a change to any of them retrains it."""
+
+
+def net_checkpoint(cache: Path, recipe: TrainingRecipe, net: str) -> Path:
+    """Where the training cache keeps `net` ("detector" or "embedder") once trained for this recipe and code.
+
+    A training run is long; one that is stopped, or whose other net fails, should not have to train a finished
+    net again. The name digests everything the weights follow from, so a changed recipe or training code misses."""
+    key = {"seed": recipe.seed, "catalogs": recipe.training_seeds(), "scenes": recipe.scenes_per_catalog,
+           "shards": SHARD_FORMAT, net: asdict(getattr(recipe, net)), "torch": torch.__version__,
+           "code": hashlib.sha256("".join(inspect.getsource(module) for module in TRAINING_CODE).encode()).hexdigest()}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return Path(cache) / "nets" / f"{net}-{digest}.safetensors"
+
+
+def _write_checkpoint(net: torch.nn.Module, path: Path) -> None:
+    from safetensors.torch import save
+
+    write_bytes(save({name: tensor.detach().cpu().contiguous() for name, tensor in net.state_dict().items()}), path)
+
+
+def _read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    return load_file(str(path))
 
 
 def model_card_text(card: dict) -> str:

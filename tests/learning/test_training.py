@@ -1,11 +1,14 @@
 import json
+import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from shelf_assets.learning import recipe as recipe_module
 from shelf_assets.learning.dataset import ensure_shards, load_shard
 from shelf_assets.learning.detector_training import detector_targets
-from shelf_assets.learning.recipe import TrainingError, recipe_named, train_models
+from shelf_assets.learning.recipe import TrainingError, net_checkpoint, recipe_named, train_models
 from shelf_assets.vision.crops import DETECTOR_LONG_SIDE, EMBED_HEIGHT, EMBED_WIDTH
 from shelf_assets.vision.model_files import load_bundle
 
@@ -49,6 +52,7 @@ def test_a_shard_holds_detector_images_crops_and_packshot_faces(tmp_path):
 def test_training_from_a_seed_is_reproducible_and_writes_a_loadable_bundle(tmp_path):
     recipe = recipe_named("quick", seed=3)
     first = train_models(recipe, tmp_path / "cache", tmp_path / "first")
+    shutil.rmtree(tmp_path / "cache" / "nets")
     second = train_models(recipe, tmp_path / "cache", tmp_path / "second")
     assert first.version == second.version
     bundle = load_bundle(tmp_path / "first")
@@ -64,3 +68,22 @@ def test_recipes_refuse_unknown_presets_and_seeds_that_would_overlap_other_catal
         recipe_named("huge", 0)
     with pytest.raises(TrainingError, match="seed"):
         recipe_named("full", 5_000)
+
+
+@pytest.mark.slow
+def test_a_rerun_reuses_the_nets_already_trained_for_its_recipe_and_retrains_a_changed_one(tmp_path, monkeypatch):
+    recipe = recipe_named("quick", seed=3)
+    first = train_models(recipe, tmp_path / "cache", tmp_path / "first")
+    assert net_checkpoint(tmp_path / "cache", recipe, "detector").exists()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a net trained for this recipe was trained again")
+
+    monkeypatch.setattr(recipe_module, "train_detector", no_training)
+    assert train_models(recipe, tmp_path / "cache", tmp_path / "again").version == first.version
+    longer = replace(recipe, detector=replace(recipe.detector, steps=recipe.detector.steps + 1))
+    cache = tmp_path / "cache"
+    assert net_checkpoint(cache, longer, "detector") != net_checkpoint(cache, recipe, "detector")
+    assert net_checkpoint(cache, longer, "embedder") == net_checkpoint(cache, recipe, "embedder")
+    with pytest.raises(AssertionError, match="trained again"):
+        train_models(longer, tmp_path / "cache", tmp_path / "longer")
