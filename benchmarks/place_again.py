@@ -1,7 +1,7 @@
 """Place and score audited chains again from the detections they already hold, and compare with how they were
 audited (on demand, not a test).
 
-    .venv/bin/python benchmarks/replace_and_score.py ROOT [ROOT ...]
+    .venv/bin/python benchmarks/place_again.py ROOT [ROOT ...]
 
 Each ROOT is a simulated chain audited with its truth beside it (`shelf-audit simulate` then `shelf-audit audit`,
 or a folder `shelf-audit evaluate` left). Detection is the slow stage and placement the one most often changed,
@@ -29,7 +29,7 @@ from shelf_assets.warehouse import StageTable, read_stage, table_path, write_sta
 SHOWN = ("oos_precision", "oos_recall", "oos_f1", "oos_f1_visible", "sku_accuracy_in_slot", "facing_compliance_mae")
 
 
-def replace_and_score(root: Path, scratch: Path) -> None:
+def place_again(root: Path, scratch: Path) -> None:
     """Write `scratch` as `root` would be had its detections been placed and scored by the current code."""
     (scratch / "truth").symlink_to((root / "truth").resolve())
     master = load_master_data(root / "master")
@@ -59,7 +59,7 @@ def main() -> int:
     print(f"{'chain':<28}" + "".join(f"{name:>24}" for name in SHOWN))
     for root in roots:
         with tempfile.TemporaryDirectory() as scratch:
-            replace_and_score(root, Path(scratch))
+            place_again(root, Path(scratch))
             before, after = evaluate(root), evaluate(Path(scratch))
         cells = "".join(f"{getattr(before, name):>11.3f} → {getattr(after, name):<10.3f}" for name in SHOWN)
         print(f"{str(root)[-28:]:<28}{cells}")
