@@ -123,7 +123,7 @@ def train_models(recipe: TrainingRecipe, cache: Path, out_folder: Path, workers:
             if embedder_job is not None:
                 embedder_job.result()
         except BrokenProcessPool as error:
-            raise TrainingError(f"the embedder's training process died (out of memory?); the detector is kept in "
+            raise TrainingError(f"the embedder's training process died; the detector is kept in "
                                 f"{detector_file}: run the same command again to train the embedder alone") from error
     embedder = ProductEmbedder(recipe.embedder.dimensions, recipe.embedder.width)
     embedder.load_state_dict(_read_checkpoint(embedder_file))
