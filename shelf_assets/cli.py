@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, required=True,
                        help="folder for the bundle (shelf_assets/models replaces the committed model)")
     train.add_argument("--cache", type=Path, default=Path(".training-cache"),
-                       help="rendered training catalogs, reused by later runs (default: ./.training-cache)")
+                       help="rendered training catalogs and trained nets, reused by later runs (default: ./.training-cache)")
     train.add_argument("--workers", type=int, default=2, help="processes and threads to use")
     train.set_defaults(command=_train)
 
