@@ -33,7 +33,7 @@ OCCLUDER_WEIGHT = 1.0
 
 @dataclass(frozen=True)
 class DetectorTrainingConfig:
-    steps: int = 3000
+    steps: int = 6000
     batch_size: int = 12
     learning_rate: float = 2e-3
     width: int = 32

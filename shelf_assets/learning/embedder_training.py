@@ -29,7 +29,7 @@ FOREIGN_SHARE = 0.15
 
 @dataclass(frozen=True)
 class EmbedderTrainingConfig:
-    steps: int = 5000
+    steps: int = 10000
     crops_per_step: int = 96
     learning_rate: float = 2e-3
     dimensions: int = 96
