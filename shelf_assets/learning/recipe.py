@@ -23,15 +23,14 @@ from pathlib import Path
 
 import torch
 
-from shelf_assets.atomic import write_bytes
 from shelf_assets.learning import augment, detector_training, embedder_training, loop
 from shelf_assets.learning.dataset import SHARD_FORMAT, ensure_shards, load_shard
 from shelf_assets.learning.detector_training import DetectorTrainingConfig, train_detector
 from shelf_assets.learning.embedder_training import EmbedderTrainingConfig, train_embedder
 from shelf_assets.learning.validation import tune_matcher, validate_detector, validate_embedder
 from shelf_assets.vision import nets
-from shelf_assets.vision.model_files import save_bundle, settings_record
-from shelf_assets.vision.nets import ProductEmbedder, ShelfDetectorNet
+from shelf_assets.vision.model_files import (load_detector, load_embedder, save_bundle, save_detector,
+                                             save_embedder, settings_record)
 
 TRAINING_SEED_BASE = 10_000
 VALIDATION_SEED_BASE = 900_000
@@ -108,16 +107,15 @@ def train_models(recipe: TrainingRecipe, cache: Path, out_folder: Path, workers:
         else:
             embedder_job = pool.submit(_train_embedder_apart, train_paths, recipe, 1, embedder_file)
             progress("embedder training in a process of its own (1 thread)")
-        detector = ShelfDetectorNet(recipe.detector.width)
         if detector_file.exists():
             progress(f"detector already trained for this recipe: {detector_file}")
-            detector.load_state_dict(_read_checkpoint(detector_file))
+            detector = load_detector(detector_file)
         else:
             torch.set_num_threads(max(1, workers - 1))
             detector = train_detector(
                 train_shards, recipe.detector, recipe.seed,
                 lambda step, steps, loss: progress(f"detector step {step}/{steps} loss {loss:.3f}"))
-            _write_checkpoint(detector, detector_file)
+            save_detector(detector, detector_file)
             progress("detector trained; waiting for the embedder")
         try:
             if embedder_job is not None:
@@ -125,10 +123,8 @@ def train_models(recipe: TrainingRecipe, cache: Path, out_folder: Path, workers:
         except BrokenProcessPool as error:
             raise TrainingError(f"the embedder's training process died; the detector is kept in "
                                 f"{detector_file}: run the same command again to train the embedder alone") from error
-    embedder = ProductEmbedder(recipe.embedder.dimensions, recipe.embedder.width)
-    embedder.load_state_dict(_read_checkpoint(embedder_file))
+    embedder = load_embedder(embedder_file)
     detector.eval()
-    embedder.eval()
     torch.set_num_threads(max(1, workers))
     settings, detector_metrics = validate_detector(detector, validation_shards)
     embedder_metrics = validate_embedder(embedder, validation_shards)
@@ -156,7 +152,7 @@ def _train_embedder_apart(train_paths: list[Path], recipe: TrainingRecipe, threa
     net uses them all. It keeps its weights itself, so they outlive whatever happens to the detector's process."""
     torch.set_num_threads(threads)
     shards = [load_shard(path) for path in train_paths]
-    _write_checkpoint(train_embedder(shards, recipe.embedder, recipe.seed), checkpoint)
+    save_embedder(train_embedder(shards, recipe.embedder, recipe.seed), checkpoint)
 
 
 TRAINING_CODE = (augment, detector_training, embedder_training, loop, nets)
@@ -173,18 +169,6 @@ def net_checkpoint(cache: Path, recipe: TrainingRecipe, net: str) -> Path:
            "code": hashlib.sha256("".join(inspect.getsource(module) for module in TRAINING_CODE).encode()).hexdigest()}
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:16]
     return Path(cache) / "nets" / f"{net}-{digest}.safetensors"
-
-
-def _write_checkpoint(net: torch.nn.Module, path: Path) -> None:
-    from safetensors.torch import save
-
-    write_bytes(save({name: tensor.detach().cpu().contiguous() for name, tensor in net.state_dict().items()}), path)
-
-
-def _read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
-    from safetensors.torch import load_file
-
-    return load_file(str(path))
 
 
 def model_card_text(card: dict) -> str:

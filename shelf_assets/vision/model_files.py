@@ -64,14 +64,34 @@ def _tensor_bytes(net, hyperparameters: dict[str, int]) -> bytes:
 def save_bundle(folder: Path, detector, embedder, card: dict, card_text: str) -> str:
     """Write weights, card and its readable twin atomically; returns the bundle's version."""
     folder = Path(folder)
-    write_bytes(_tensor_bytes(detector, {"width": detector.width}), folder / DETECTOR_FILE)
-    write_bytes(_tensor_bytes(embedder, {"dimensions": embedder.dimensions, "width": embedder.width}),
-                folder / EMBEDDER_FILE)
+    save_detector(detector, folder / DETECTOR_FILE)
+    save_embedder(embedder, folder / EMBEDDER_FILE)
     write_bytes(json.dumps(card, indent=1).encode("utf-8"), folder / CARD_FILE)
     version = bundle_version(folder)
     write_bytes(json.dumps({**card, "version": version}, indent=1).encode("utf-8"), folder / CARD_FILE)
     write_bytes(card_text.replace("{version}", version).encode("utf-8"), folder / CARD_TEXT_FILE)
     return version
+
+
+def save_detector(detector, path: Path) -> None:
+    """The detector's weights with the hyperparameters it is rebuilt from: a bundle file or a training checkpoint."""
+    write_bytes(_tensor_bytes(detector, {"width": detector.width}), path)
+
+
+def save_embedder(embedder, path: Path) -> None:
+    write_bytes(_tensor_bytes(embedder, {"dimensions": embedder.dimensions, "width": embedder.width}), path)
+
+
+def load_detector(path: Path):
+    from shelf_assets.vision.nets import ShelfDetectorNet
+
+    return _load_net(path, lambda meta: ShelfDetectorNet(**meta))
+
+
+def load_embedder(path: Path):
+    from shelf_assets.vision.nets import ProductEmbedder
+
+    return _load_net(path, lambda meta: ProductEmbedder(**meta))
 
 
 def _load_net(path: Path, build):
@@ -91,8 +111,6 @@ def _load_net(path: Path, build):
 
 
 def load_bundle(folder: Path = PACKAGED_BUNDLE) -> ModelBundle:
-    from shelf_assets.vision.nets import ProductEmbedder, ShelfDetectorNet
-
     folder = Path(folder)
     card_path = folder / CARD_FILE
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
@@ -101,8 +119,8 @@ def load_bundle(folder: Path = PACKAGED_BUNDLE) -> ModelBundle:
         settings[fixture_type] = FixtureSettings(**values)
     return ModelBundle(
         version=bundle_version(folder),
-        detector=_load_net(folder / DETECTOR_FILE, lambda meta: ShelfDetectorNet(**meta)),
-        embedder=_load_net(folder / EMBEDDER_FILE, lambda meta: ProductEmbedder(**meta)),
+        detector=load_detector(folder / DETECTOR_FILE),
+        embedder=load_embedder(folder / EMBEDDER_FILE),
         settings=settings,
         card=card,
         matcher_settings=MatcherSettings(**card.get("matcher_settings", {})),

@@ -73,17 +73,17 @@ def test_recipes_refuse_unknown_presets_and_seeds_that_would_overlap_other_catal
 @pytest.mark.slow
 def test_a_rerun_reuses_the_nets_already_trained_for_its_recipe_and_retrains_a_changed_one(tmp_path, monkeypatch):
     recipe = recipe_named("quick", seed=3)
-    first = train_models(recipe, tmp_path / "cache", tmp_path / "first")
-    assert net_checkpoint(tmp_path / "cache", recipe, "detector").exists()
+    cache = tmp_path / "cache"
+    first = train_models(recipe, cache, tmp_path / "first")
+    assert net_checkpoint(cache, recipe, "detector").exists()
 
     def no_training(*args, **kwargs):
         raise AssertionError("a net trained for this recipe was trained again")
 
     monkeypatch.setattr(recipe_module, "train_detector", no_training)
-    assert train_models(recipe, tmp_path / "cache", tmp_path / "again").version == first.version
+    assert train_models(recipe, cache, tmp_path / "again").version == first.version
     longer = replace(recipe, detector=replace(recipe.detector, steps=recipe.detector.steps + 1))
-    cache = tmp_path / "cache"
     assert net_checkpoint(cache, longer, "detector") != net_checkpoint(cache, recipe, "detector")
     assert net_checkpoint(cache, longer, "embedder") == net_checkpoint(cache, recipe, "embedder")
     with pytest.raises(AssertionError, match="trained again"):
-        train_models(longer, tmp_path / "cache", tmp_path / "longer")
+        train_models(longer, cache, tmp_path / "longer")
