@@ -9,8 +9,10 @@ matcher on them as the pipeline does, and matches boxes to truth at IoU 0.5. Of 
 the SKU planned where they stand (neither the matcher's answer nor one of its close calls), it prints, for each
 threshold on the box's occluded share, how many facings of the planned SKU would be reported hidden (rightly: they
 are there) and how many foreign or misplaced products would (wrongly: they are a gap or a misplacement), apart for
-the boxes the matcher could not name (the only ones the pipeline reports hidden) and those it named as another SKU.
-These are the figures behind `scoring.alignment.HIDDEN_SHARE`. It also counts the products the detector missed
+the boxes the matcher could not name (the only ones the pipeline reports hidden) and those it named as another SKU;
+for the unnamed ones also how many would when, as the pipeline asks, they must still resemble the planned SKU
+(`SkuMatch.resembled_skus`). These are the figures behind `scoring.alignment.HIDDEN_SHARE` and
+`vision.matcher.RESEMBLANCE_BELOW_FLOOR`. It also counts the products the detector missed
 and how many of them were mostly hidden: those are left to `HIDDEN_GAP_SHARE`, the hidden stretches of a row.
 """
 
@@ -68,21 +70,26 @@ def main() -> int:
                 if match.sku_id == planned or planned in match.close_skus:
                     continue
                 own = scene.product_ids[truth] == planned
-                (own_facings if own else others)[not match.sku_id].append(box.occluded)
+                resembles = planned in match.resembled_skus
+                (own_facings if own else others)[not match.sku_id].append((box.occluded, resembles))
             matched = set(truth_of_box)
             missed.extend(float(occluded) for index, occluded in enumerate(scene.occluded) if index not in matched)
         print(f"catalog {seed} done", flush=True)
     print(f"{args.difficulty} photos, model {bundle.version}, catalogs {args.seeds}:")
     for unnamed, label in ((True, "the matcher could not name"), (False, "the matcher named as another SKU")):
-        own, other = np.array(own_facings[unnamed]), np.array(others[unnamed])
+        own, other = (np.array(found, dtype=float).reshape(-1, 2) for found in (own_facings[unnamed], others[unnamed]))
         print(f"  boxes not counted as their slot's SKU that {label}: {len(own)} facings of the planned SKU, "
               f"{len(other)} foreign or misplaced products")
-        print("  occluded share >= | planned facings hidden | foreign/misplaced hidden")
+        resembling = " (and resembling it)" if unnamed else ""
+        print(f"  occluded share >= | planned facings hidden{resembling} | foreign/misplaced hidden{resembling}")
         for threshold in THRESHOLDS:
             marker = "  <- HIDDEN_SHARE" if threshold == HIDDEN_SHARE and unnamed else ""
-            print(f"  {threshold:17.2f} | {int((own >= threshold).sum()):4d} of {len(own):4d}"
-                  f" ({(own >= threshold).mean() if len(own) else 0:.2f}) "
-                  f"| {int((other >= threshold).sum()):4d} of {len(other):4d}{marker}")
+            counts = []
+            for shares_and_resemblance in (own, other):
+                hidden = shares_and_resemblance[:, 0] >= threshold
+                counts.append(f"{int(hidden.sum()):4d}" + (
+                    f" ({int((hidden & (shares_and_resemblance[:, 1] > 0)).sum()):4d})" if unnamed else ""))
+            print(f"  {threshold:17.2f} | {counts[0]} of {len(own):4d} | {counts[1]} of {len(other):4d}{marker}")
     print(f"  products the detector missed: {len(missed)}, of them half or more hidden (truth): "
           f"{sum(occluded >= 0.5 for occluded in missed)}")
     return 0

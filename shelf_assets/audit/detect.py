@@ -28,14 +28,16 @@ from shelf_assets.vision.model_files import ModelBundle
 from shelf_assets.warehouse import StageTable, rejected_frame
 
 STAGE = "detections"
-ROUTING_VERSION = "tiered-4"
+ROUTING_VERSION = "tiered-5"
 """Version of the routing, decoding and matching code, and so of the rows it writes; the detections asset's code
 version adds the packaged model's."""
 COLUMNS = [
     "store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence", "detector", "model_version",
-    "route_reason", "match_score", "close_skus", "occluded", "row", "row_x0", "row_x1", "row_hidden", "rows_detected",
+    "route_reason", "match_score", "close_skus", "resembled_skus", "occluded", "row", "row_x0", "row_x1", "row_hidden",
+    "rows_detected",
 ]
-"""Beyond DESIGN's columns: `close_skus` (SKUs the matcher could not tell from its answer), `occluded` (share of the
+"""Beyond DESIGN's columns: `close_skus` (SKUs the matcher could not tell from its answer), `resembled_skus` (for
+a partly hidden box called unknown, the SKUs that may stand behind what hides it), `occluded` (share of the
 box something stands in front of), the row's extent and `row_hidden`, its stretches hidden from the camera as
 space-separated `x0:x1` pairs in the same pixels as the boxes."""
 
@@ -158,6 +160,7 @@ def _rows_of(photo, image: Image.Image, learned: LearnedResult | None, detectors
             sku_id=match.sku_id, confidence=float(box.confidence), detector=found.detector,
             model_version=detectors.model_version, route_reason=reason or "",
             match_score=float(match.score), close_skus=" ".join(match.close_skus),
+            resembled_skus=" ".join(match.resembled_skus),
             occluded=round(float(box.occluded), 3), row=box.row,
             row_x0=row_x0 / scale, row_x1=row_x1 / scale, row_hidden=hidden.get(box.row, ""),
             rows_detected=len(found.rows),

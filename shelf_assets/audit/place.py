@@ -63,6 +63,7 @@ def _as_placed_product(index: int, box) -> PlacedProduct:
         width=_along_row(box.x1, box) - _along_row(box.x0, box),
         sku_id=str(box.sku_id),
         close_skus=frozenset(str(box.close_skus).split()),
+        resembled_skus=frozenset(str(box.resembled_skus).split()),
         occluded=float(box.occluded),
     )
 

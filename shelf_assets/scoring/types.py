@@ -24,7 +24,8 @@ class PlacedProduct:
     horizontal extent (0 = left edge of the bay, 1 = right edge). `sku_id` is "" for a product that
     matched nothing in the catalog. `close_skus` are SKUs the matcher could not tell from `sku_id` (or, for
     an unknown, nearly recognised): the product counts as one of them where that SKU is planned. `occluded` is
-    the share of its box something stood in front of. `index` ties the result back to the caller's detection row.
+    the share of its box something stood in front of, and `resembled_skus` (for an unknown) the SKUs that may stand
+    behind it. `index` ties the result back to the caller's detection row.
     """
 
     index: int
@@ -34,6 +35,7 @@ class PlacedProduct:
     sku_id: str
     close_skus: frozenset[str] = frozenset()
     occluded: float = 0.0
+    resembled_skus: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -392,4 +392,5 @@ class EmbeddingMatcher:
         if not boxes or self.face_vectors is None:
             return [SkuMatch("", 0.0) for _ in boxes]
         spread = 1 + self.weight
-        return matches_from_scores(self.scores(image, boxes) / spread, self.sku_ids, self.threshold / spread)
+        return matches_from_scores(self.scores(image, boxes) / spread, self.sku_ids, self.threshold / spread,
+                                   [box.occluded for box in boxes])

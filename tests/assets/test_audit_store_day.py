@@ -42,6 +42,7 @@ def test_store_day_scores_agree_with_truth(tiny_chain):
     detections = table(tiny_chain, "detections", store_id, date)
     assert {"x0", "y0", "x1", "y1", "sku_id", "confidence", "detector"} <= set(detections.columns)
     assert detections.occluded.between(0, 1).all()
+    assert (detections.resembled_skus[detections.sku_id != ""] == "").all()
     slot_status = table(tiny_chain, "slot_status", store_id, date)
     assert (slot_status.present >= 0).all() and len(slot_status) > 0
     seen_mostly_empty = (slot_status.present == 0) & (2 * slot_status.hidden < slot_status.facings)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -70,11 +71,24 @@ def test_unknown_product_is_misplaced_in_its_slot():
 def test_an_unrecognised_facing_half_behind_a_trolley_is_hidden_not_a_gap():
     planned = shelf(1, ("A", 2), ("B", 1), ("C", 1))
     products = products_at(1, "AA?C", 400)
-    products[2] = PlacedProduct(2, 1, products[2].x_center, products[2].width, "", occluded=0.4)
+    products[2] = PlacedProduct(2, 1, products[2].x_center, products[2].width, "", occluded=0.4,
+                                resembled_skus=frozenset({"B", "C"}))
     placements, statuses = align_bay(planned, products, 1)
     assert placements[2] == Placement(2, 1, 2, False, "", hidden=True)
     slot = statuses[1]
     assert (slot.present, slot.hidden, slot.out_of_stock) == (0, 1, False)
+
+
+@pytest.mark.parametrize(("occluded", "hidden"), [(0.4, False), (0.9, True)],
+                         ids=["partly hidden: a foreign product", "mostly hidden: too little left to tell"])
+def test_an_unknown_that_resembles_only_another_sku_is_misplaced_unless_mostly_hidden(occluded, hidden):
+    planned = shelf(1, ("A", 2), ("B", 1), ("C", 1))
+    products = products_at(1, "AA?C", 400)
+    products[2] = PlacedProduct(2, 1, products[2].x_center, products[2].width, "", occluded=occluded,
+                                resembled_skus=frozenset({"C"}))
+    placements, statuses = align_bay(planned, products, 1)
+    assert placements[2] == Placement(2, 1, 2, not hidden, "", hidden=hidden)
+    assert (statuses[1].hidden, statuses[1].out_of_stock) == (int(hidden), not hidden)
 
 
 def test_an_empty_facing_where_the_row_is_hidden_is_hidden_but_one_in_plain_view_is_a_gap():
@@ -97,6 +111,17 @@ def test_a_shelf_whose_line_broke_in_two_rows_is_aligned_as_one(left_piece, righ
     assert present(statuses) == {(1, 1): 2, (1, 2): 2, (2, 1): 2, (2, 2): 2, (2, 3): 1}
     assert not any(p.misplaced for p in placements)
     assert all(p.shelf is not None for p in placements)
+
+
+def test_a_shelf_line_broken_by_a_shopper_is_one_shelf_whichever_piece_the_products_behind_stand_on():
+    planned = shelf(1, ("A", 2), ("B", 2)) + shelf(2, ("C", 2), ("X", 2), ("D", 2))
+    pieces = products_at(2, "CC.?", 600, first_index=4) + [
+        PlacedProduct(8 + k, 3, p.x_center, p.width, p.sku_id) for k, p in enumerate(products_at(2, "..?.DD", 600))]
+    behind_the_shopper = [replace(p, occluded=0.6) if not p.sku_id else p for p in pieces]
+    placements, statuses = align_bay(planned, products_at(1, "AABB", 400) + behind_the_shopper, 3)
+    assert [(s.sku_id, s.present, s.hidden) for s in statuses if s.shelf == 2] == [("C", 2, 0), ("X", 0, 2),
+                                                                                   ("D", 2, 0)]
+    assert all(p.shelf is not None and not p.misplaced for p in placements)
 
 
 def test_rows_whose_products_overlap_are_not_joined_into_one_shelf():

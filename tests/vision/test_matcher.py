@@ -10,6 +10,8 @@ from shelf_assets.vision.matcher import (
     CLOSE_CALL_BELOW_FLOOR,
     CLOSE_CALL_MARGIN,
     MAX_CLOSE_SKUS,
+    RESEMBLANCE_BELOW_FLOOR,
+    RESEMBLANCE_PER_HIDDEN_SHARE,
     SHORTLIST_SIZE,
     PackshotError,
     PackshotMatcher,
@@ -162,6 +164,19 @@ def test_an_unknown_just_under_the_floor_keeps_its_nearest_skus_as_close_calls()
     unknown, foreign = matches_from_scores(table, skus, floor=0.5)
     assert (unknown.sku_id, unknown.close_skus) == ("", ("A", "B"))
     assert (foreign.sku_id, foreign.close_skus) == ("", ())
+
+
+def test_a_partly_hidden_unknown_resembles_the_skus_within_reach_of_the_floor_the_more_the_more_is_hidden():
+    skus = ["A", "B", "C"]
+    floor = 0.5
+    reach_unhidden = floor - RESEMBLANCE_BELOW_FLOOR
+    row = [reach_unhidden + 0.01, reach_unhidden - RESEMBLANCE_PER_HIDDEN_SHARE * 0.25, 0.0]
+    table = np.array([row, row, row, [0.9, 0.0, 0.0]])
+    unhidden, a_fifth_hidden, a_third_hidden, known = matches_from_scores(table, skus, floor, [0.0, 0.2, 0.34, 0.5])
+    assert unhidden.resembled_skus == ()
+    assert a_fifth_hidden.resembled_skus == ("A",)
+    assert a_third_hidden.resembled_skus == ("A", "B")
+    assert (known.sku_id, known.resembled_skus) == ("A", ())
 
 
 def test_close_calls_are_capped_and_ordered_best_first():
