@@ -48,7 +48,10 @@ class BucketListing:
 class PhotoBucket:
     def __init__(self, url: str):
         self.url = url
-        self.fs, root = fsspec.core.url_to_fs(url)
+        try:
+            self.fs, root = fsspec.core.url_to_fs(url)
+        except (ImportError, ValueError) as error:
+            raise BucketError(f"bucket {url} cannot be opened: {error}") from None
         self.root = root.rstrip("/")
         self._local = isinstance(self.fs, LocalFileSystem)
 

@@ -44,3 +44,8 @@ def test_a_link_that_leads_outside_the_bucket_is_never_read(tmp_path):
 def test_missing_bucket_is_a_clear_error(tmp_path):
     with pytest.raises(BucketError, match="does not exist"):
         PhotoBucket(str(tmp_path / "nowhere")).scan()
+
+
+def test_a_bucket_url_no_installed_filesystem_can_open_is_a_clear_error():
+    with pytest.raises(BucketError, match="bucket nosuchscheme://photos cannot be opened: .*nosuchscheme"):
+        PhotoBucket("nosuchscheme://photos")
