@@ -77,7 +77,8 @@ def main() -> int:
         print(f"catalog {seed} done", flush=True)
     print(f"{args.difficulty} photos, model {bundle.version}, catalogs {args.seeds}:")
     for unnamed, label in ((True, "the matcher could not name"), (False, "the matcher named as another SKU")):
-        own, other = (np.array(found, dtype=float).reshape(-1, 2) for found in (own_facings[unnamed], others[unnamed]))
+        own, other = (np.array(found, dtype=float).reshape(-1, 2)
+                      for found in (own_facings[unnamed], others[unnamed]))
         print(f"  boxes not counted as their slot's SKU that {label}: {len(own)} facings of the planned SKU, "
               f"{len(other)} foreign or misplaced products")
         resembling = " (and resembling it)" if unnamed else ""

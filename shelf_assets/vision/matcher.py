@@ -62,13 +62,12 @@ CLOSE_CALL_MARGIN = 0.075
 CLOSE_CALL_BELOW_FLOOR = 0.175
 MAX_CLOSE_SKUS = 3
 
-# How far below the unknown floor a box the matcher could not name may score and still be one of the SKUs it
-# resembles, plus this much more per share of the box that is hidden: a product hidden half-way scores lower
-# against its own packshot. Read off validation catalogs at hard difficulty (detected boxes, model
-# learned-d726d964d99e, catalogs 900 000–900 005, `benchmarks/hidden_facings.py` prints the counts the pipeline
-# gets): of the unnamed boxes at least 10 % hidden, 58 of 59 facings
-# of the planned SKU resemble it and 0 of 4 foreign or misplaced products do; 0.3 + 0.4 per share let 2 of the
-# 4 through, 0.35 flat lost 11 of the 59.
+# How far below the unknown floor a box the matcher could not name may score and still resemble a SKU, plus
+# this much more per share of the box that is hidden: a product hidden half-way scores lower against its own
+# packshot. Read off validation catalogs at hard difficulty (detected boxes, model learned-d726d964d99e, catalogs
+# 900 000–900 005; `benchmarks/hidden_facings.py` prints the counts the pipeline gets): of the unnamed boxes at
+# least 10 % hidden, 58 of 59 facings of the planned SKU resemble it and 0 of 4 foreign or misplaced products
+# do; 0.3 + 0.4 per share let 2 of the 4 through, 0.35 flat lost 11 of the 59.
 RESEMBLANCE_BELOW_FLOOR = 0.3
 RESEMBLANCE_PER_HIDDEN_SHARE = 0.3
 
