@@ -225,8 +225,7 @@ def _group_rows(products: Sequence[PlacedProduct], detected_rows: int) -> dict[i
             x_centres=np.array([products[i].x_center for i in members], dtype=float),
             skus=np.array([products[i].sku_id for i in members], dtype=object),
             close_skus=tuple(products[i].close_skus for i in members),
-            unnamed_and_hidden=np.array([not products[i].sku_id and products[i].occluded >= HIDDEN_SHARE
-                                         for i in members], dtype=bool),
+            unnamed_and_hidden=np.array([_unnamed_and_hidden(products[i]) for i in members], dtype=bool),
         )
     return rows
 
@@ -341,6 +340,11 @@ def _align_rows(
     return _BayAlignment(score=score, shelf_of_row=shelf_of_row, facing_of_product=chosen)
 
 
+def _unnamed_and_hidden(product: PlacedProduct) -> bool:
+    """The matcher could not name it and enough of it is hidden that it may be its slot's SKU (`HIDDEN_SHARE`)."""
+    return not product.sku_id and product.occluded >= HIDDEN_SHARE
+
+
 def _side_by_side(left: _RowProducts, right: _RowProducts) -> _RowProducts | None:
     """The two rows' products as one row, when they stand side by side: read left to right, the products pass
     from one row to the other at most `MAX_ROW_CROSSINGS` times. A broken shelf line leaves the products near the
@@ -351,7 +355,8 @@ def _side_by_side(left: _RowProducts, right: _RowProducts) -> _RowProducts | Non
         return None
     order = np.argsort(np.concatenate([left.x_centres, right.x_centres]), kind="stable")
     from_left = order < len(left.order)
-    counted = from_left[~np.concatenate([left.unnamed_and_hidden, right.unnamed_and_hidden])[order]]
+    unnamed_and_hidden = np.concatenate([left.unnamed_and_hidden, right.unnamed_and_hidden])[order]
+    counted = from_left[~unnamed_and_hidden]
     if np.count_nonzero(counted[1:] != counted[:-1]) > MAX_ROW_CROSSINGS:
         return None
     return _RowProducts(
@@ -359,7 +364,7 @@ def _side_by_side(left: _RowProducts, right: _RowProducts) -> _RowProducts | Non
         x_centres=np.concatenate([left.x_centres, right.x_centres])[order],
         skus=np.concatenate([left.skus, right.skus])[order],
         close_skus=tuple((left.close_skus + right.close_skus)[k] for k in order),
-        unnamed_and_hidden=np.concatenate([left.unnamed_and_hidden, right.unnamed_and_hidden])[order],
+        unnamed_and_hidden=unnamed_and_hidden,
     )
 
 
@@ -483,7 +488,7 @@ def _results(
             continue
         slot = planned[slot_index]
         matches = product.sku_id == slot.sku_id or slot.sku_id in product.close_skus
-        out_of_sight = (not matches and not product.sku_id and product.occluded >= HIDDEN_SHARE
+        out_of_sight = (not matches and _unnamed_and_hidden(product)
                         and (product.occluded >= MOSTLY_HIDDEN_SHARE or slot.sku_id in product.resembled_skus))
         present[slot_index] += int(matches)
         hidden[slot_index] += int(out_of_sight)
