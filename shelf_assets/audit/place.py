@@ -51,8 +51,12 @@ def _with_placements(boxes: pd.DataFrame, placed: list[Placement]) -> pd.DataFra
 
 
 def _along_row(x: float, box) -> float:
-    """A pixel x as a fraction of the extent of the row `box` stands on: 0 at its left end, 1 at its right."""
-    return (float(x) - box.row_x0) / max(box.row_x1 - box.row_x0, 1e-6)
+    """A pixel x as a fraction of the length of the row `box` stands on: 0 at its left end, 1 at its right. Where
+    the row's far end looks smaller, its pixels stand for more of the shelf: the fraction is taken along the shelf,
+    not along the photo (the projective map fixing both ends that shrinks sizes by `row_foreshortening`)."""
+    in_photo = (float(x) - box.row_x0) / max(box.row_x1 - box.row_x0, 1e-6)
+    shrink = float(box.row_foreshortening)
+    return in_photo * shrink / max(1.0 - in_photo + in_photo * shrink, 1e-6)
 
 
 def _as_placed_product(index: int, box) -> PlacedProduct:

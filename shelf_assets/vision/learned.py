@@ -9,7 +9,7 @@ confidence) the detector says why instead of answering, and the caller falls bac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -173,16 +173,81 @@ FRAGMENT_SHARE = 0.8
 """A shelf line shorter than this share of the longest is a fragment: something in front of the shelf broke it."""
 
 
-def _shelf_extent(line: ShelfLine, lines: list[ShelfLine]) -> tuple[float, float]:
-    """The line's own extent, or for a fragment the extent of the nearest whole line: every shelf of a bay spans
-    the bay, and products must be placed along the bay, not along the piece of line that was found."""
-    longest = max(other.x_right - other.x_left for other in lines)
-    if line.x_right - line.x_left >= FRAGMENT_SHARE * longest:
-        return line.x_left, line.x_right
-    middle = (line.x_left + line.x_right) / 2
-    whole = [other for other in lines if other.x_right - other.x_left >= FRAGMENT_SHARE * longest]
-    nearest = min(whole, key=lambda other: abs(float(other.y_at(middle)) - float(line.y_at(middle))))
-    return nearest.x_left, nearest.x_right
+EDGE_TOLERANCE = 1.5 * STRIDE
+"""How far inside the bay's edge a line may end and still be taken to reach it: line ends are traced to a cell."""
+
+
+def _shelf_extents(lines: list[ShelfLine]) -> list[tuple[float, float]]:
+    """Each line's own extent if it spans the bay, else the extent of the nearest line that does: every shelf of a
+    bay spans the bay, and products must be placed along the bay, not along the piece of line that was found. A
+    line spans the bay when it is nearly as long as the longest or reaches both of the bay's edges, which need not
+    be upright: a bay shot from below or above has its upper or lower shelves shorter in the photo."""
+    lengths = np.array([line.x_right - line.x_left for line in lines])
+    lefts = np.array([[float(line.y_at(line.x_left)), line.x_left] for line in lines])
+    rights = np.array([[float(line.y_at(line.x_right)), line.x_right] for line in lines])
+    reaches_both = (_edge_reach(lefts, _bay_edge(lefts, outward=-1.0))
+                    & _edge_reach(rights, _bay_edge(rights, outward=1.0)))
+    spanning = [line for line, whole in zip(lines, (lengths >= FRAGMENT_SHARE * lengths.max()) | reaches_both) if whole]
+    extents = []
+    for line in lines:
+        middle = (line.x_left + line.x_right) / 2
+        nearest = min(spanning, key=lambda other: abs(float(other.y_at(middle)) - float(line.y_at(middle))))
+        extents.append((nearest.x_left, nearest.x_right))
+    return extents
+
+
+def _edge_reach(ends: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    return np.abs(ends[:, 1] - np.polyval(edge, ends[:, 0])) <= EDGE_TOLERANCE
+
+
+MIN_SLANTING_SUPPORT = 3
+"""A bay edge may slant only where this many shelf ends line up on it: any two ends make a line, and a fragment's
+end with a whole line's would make a slanting edge that cuts the whole shelves short."""
+
+
+def _bay_edge(ends: np.ndarray, outward: float) -> np.ndarray:
+    """x = f(y) of one side of the bay from the (y, x) ends of its shelf lines on that side: the straight line
+    through two ends that most other ends reach, against which an end sticking out counts twice (a shelf running
+    on into the next bay), an end falling short not at all (a shelf broken by something in front of it)."""
+    def support(edge):
+        beyond = outward * (ends[:, 1] - np.polyval(edge, ends[:, 0]))
+        reaching = np.abs(beyond) <= EDGE_TOLERANCE
+        return int(reaching.sum()) - 2 * int((beyond > EDGE_TOLERANCE).sum()), -float(np.abs(beyond[reaching]).sum())
+
+    candidates = [np.array([0.0, x]) for x in ends[:, 1]]
+    for first in range(len(ends)):
+        for second in range(first + 1, len(ends)):
+            (y0, x0), (y1, x1) = ends[first], ends[second]
+            if abs(y1 - y0) >= STRIDE:
+                slope = (x1 - x0) / (y1 - y0)
+                slanting = np.array([slope, x0 - slope * y0])
+                if support(slanting)[0] >= MIN_SLANTING_SUPPORT:
+                    candidates.append(slanting)
+    best = max(candidates, key=support)
+    reaching = _edge_reach(ends, best)
+    if len(np.unique(ends[reaching, 0].round())) < 2:
+        return best
+    return np.polyfit(ends[reaching, 0], ends[reaching, 1], 1)
+
+
+FORESHORTENING_BOUNDS = (0.5, 2.0)
+"""The most a bay's right end is taken to look smaller (or larger) than its left: lines closing in faster than that
+are more likely a misread line than a bay seen so obliquely."""
+
+
+def _magnification_across(lines: list[ShelfLine]) -> Callable[[float], float]:
+    """How large things look at pixel x, relative to the bay's middle, from the shelf lines' convergence: the
+    shelves of a bay turned from the camera close in towards its far end, each line's slope changing with its
+    height, and the gap between any two lines there shrinks in proportion to everything else."""
+    if len(lines) < 2:
+        return lambda x: 1.0
+    middle = float(np.median([(line.x_left + line.x_right) / 2 for line in lines]))
+    heights = np.array([float(line.y_at(middle)) for line in lines])
+    if np.ptp(heights) < STRIDE:
+        return lambda x: 1.0
+    convergence = float(np.polyfit(heights, [line.slope for line in lines], 1)[0])
+    low, high = FORESHORTENING_BOUNDS
+    return lambda x: float(np.clip(1.0 + convergence * (x - middle), np.sqrt(low), np.sqrt(high)))
 
 
 def assemble_bay(boxes: np.ndarray, scores: np.ndarray, lines: list[ShelfLine], settings: FixtureSettings,
@@ -205,12 +270,14 @@ def assemble_bay(boxes: np.ndarray, scores: np.ndarray, lines: list[ShelfLine], 
         return LearnedResult(None, f"mean confidence {mean_confidence:.2f} is below "
                                    f"{settings.min_mean_confidence:.2f}", mean_confidence)
     rows = []
-    for index, line in enumerate(lines):
+    magnification = _magnification_across(lines)
+    for index, (line, (x_left, x_right)) in enumerate(zip(lines, _shelf_extents(lines))):
         floor = float(line.y_at((line.x_left + line.x_right) / 2))
         standing = boxes[nearest == index]
         top = float(standing[:, 1].min()) if len(standing) else floor
-        x_left, x_right = _shelf_extent(line, lines)
-        rows.append(ShelfRow(index + 1, top, floor, max(0.0, x_left), min(image_width, x_right)))
+        x_left, x_right = max(0.0, x_left), min(image_width, x_right)
+        rows.append(ShelfRow(index + 1, top, floor, x_left, x_right,
+                             foreshortening=magnification(x_right) / magnification(x_left)))
     if occluded is None:
         occluded = np.zeros(len(boxes))
     products = [ProductBox(float(x0), float(y0), float(x1), float(y1), int(row) + 1, float(score), float(hidden))
@@ -336,7 +403,8 @@ def _with_hidden_spans(detection: BayDetection, occluder: np.ndarray) -> BayDete
 def _rescaled(detection: BayDetection, factor: float, left: float = 0.0, top: float = 0.0) -> BayDetection:
     """The detection in the working image's pixels: scaled by `factor`, then moved by the view's corner."""
     rows = [ShelfRow(r.row, r.y_top * factor + top, r.y_bottom * factor + top, r.x_left * factor + left,
-                     r.x_right * factor + left, tuple((x0 * factor + left, x1 * factor + left) for x0, x1 in r.hidden))
+                     r.x_right * factor + left, tuple((x0 * factor + left, x1 * factor + left) for x0, x1 in r.hidden),
+                     r.foreshortening)
             for r in detection.rows]
     products = [ProductBox(p.x0 * factor + left, p.y0 * factor + top, p.x1 * factor + left, p.y1 * factor + top,
                            p.row, p.confidence, p.occluded) for p in detection.products]

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class ShelfRow:
     """One band of products standing on one shelf, top to bottom numbered from 1; `hidden` are the (x0, x1)
-    stretches of it that something in front of the shelf hides (none from a detector that cannot tell)."""
+    stretches of it that something in front of the shelf hides (none from a detector that cannot tell), and
+    `foreshortening` how large things look at the row's right end against its left end: below 1 in a bay shot
+    from its left, whose right end is farther from the camera (1 from a detector that cannot tell)."""
 
     row: int
     y_top: float
@@ -20,6 +22,7 @@ class ShelfRow:
     x_left: float
     x_right: float
     hidden: tuple[tuple[float, float], ...] = ()
+    foreshortening: float = 1.0
 
 
 @dataclass(frozen=True)

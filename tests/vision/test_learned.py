@@ -108,6 +108,39 @@ def test_a_fragment_of_a_shelf_line_spans_the_bay_like_the_whole_line_beside_it(
     assert [(row.x_left, row.x_right) for row in result.detection.rows] == [(0, 400), (0, 400)]
 
 
+def test_a_bay_shot_from_below_keeps_the_shorter_span_of_each_upper_shelf():
+    spans = {100.0: (120.0, 280.0), 200.0: (100.0, 300.0), 300.0: (80.0, 320.0), 400.0: (60.0, 340.0),
+             500.0: (40.0, 360.0)}
+    lines = [ShelfLine(0.0, y, x_left, x_right) for y, (x_left, x_right) in spans.items()]
+    boxes = np.array([[x_left + 5, y - 60, x_left + 45, y] for y, (x_left, _) in spans.items()], dtype=np.float32)
+    result = assemble_bay(boxes, np.full(len(boxes), 0.9), lines, FixtureSettings(), 400.0)
+    assert [(row.x_left, row.x_right) for row in result.detection.rows] == list(spans.values())
+
+
+def test_a_fragment_in_a_bay_shot_from_below_spans_it_like_a_shelf_beside_it():
+    spans = {100.0: (120.0, 280.0), 200.0: (100.0, 300.0), 300.0: (80.0, 200.0), 400.0: (60.0, 340.0),
+             500.0: (40.0, 360.0)}
+    lines = [ShelfLine(0.0, y, x_left, x_right) for y, (x_left, x_right) in spans.items()]
+    boxes = np.array([[x_left + 5, y - 60, x_left + 45, y] for y, (x_left, _) in spans.items()], dtype=np.float32)
+    rows = assemble_bay(boxes, np.full(len(boxes), 0.9), lines, FixtureSettings(), 400.0).detection.rows
+    assert (rows[2].x_left, rows[2].x_right) in [spans[200.0], spans[400.0]]
+    assert [(row.x_left, row.x_right) for row in rows[:2] + rows[3:]] == [spans[100.0], spans[200.0], spans[400.0],
+                                                                          spans[500.0]]
+
+
+@pytest.mark.parametrize("vanishing_x, foreshortening", [(2000.0, 0.8), (-1600.0, 1.25), (None, 1.0)])
+def test_shelves_closing_in_towards_a_far_end_tell_each_row_how_much_smaller_that_end_looks(vanishing_x,
+                                                                                          foreshortening):
+    heights = [100.0, 200.0, 400.0, 500.0]
+    if vanishing_x is None:
+        lines = [ShelfLine(0.1, y, 0.0, 400.0) for y in heights]
+    else:
+        lines = [ShelfLine((300.0 - y) / vanishing_x, y, 0.0, 400.0) for y in heights]
+    boxes = np.array([[10.0, line.y_at(30.0) - 60, 50.0, line.y_at(30.0)] for line in lines], dtype=np.float32)
+    rows = assemble_bay(boxes, np.full(len(boxes), 0.9), lines, FixtureSettings(), 400.0).detection.rows
+    assert [row.foreshortening for row in rows] == pytest.approx([foreshortening] * len(lines), abs=0.01)
+
+
 def test_each_box_carries_the_share_of_it_the_occluder_map_covers():
     occluder = np.zeros((10, 10))
     occluder[:, :3] = 1.0
