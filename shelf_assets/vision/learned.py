@@ -206,9 +206,10 @@ end with a whole line's would make a slanting edge that cuts the whole shelves s
 
 
 def _bay_edge(ends: np.ndarray, outward: float) -> np.ndarray:
-    """x = f(y) of one side of the bay from the (y, x) ends of its shelf lines on that side: the straight line
-    through two ends that most other ends reach, against which an end sticking out counts twice (a shelf running
-    on into the next bay), an end falling short not at all (a shelf broken by something in front of it)."""
+    """x = f(y) of one side of the bay from the (y, x) ends of its shelf lines on that side: of the upright lines
+    through one end and the slanting ones through two, the one most ends reach, against which an end sticking out
+    counts twice (a shelf running on into the next bay) and an end falling short not at all (a shelf broken by
+    something in front of it); then refitted through the ends that reach it."""
     def support(edge):
         beyond = outward * (ends[:, 1] - np.polyval(edge, ends[:, 0]))
         reaching = np.abs(beyond) <= EDGE_TOLERANCE

@@ -108,21 +108,23 @@ def test_a_fragment_of_a_shelf_line_spans_the_bay_like_the_whole_line_beside_it(
     assert [(row.x_left, row.x_right) for row in result.detection.rows] == [(0, 400), (0, 400)]
 
 
+def _rows_on_lines_spanning(spans: dict[float, tuple[float, float]]) -> list[ShelfRow]:
+    """The rows assembled from flat shelf lines at the given heights, each spanning (x_left, x_right)."""
+    lines = [ShelfLine(0.0, y, x_left, x_right) for y, (x_left, x_right) in spans.items()]
+    boxes = np.array([[x_left + 5, y - 60, x_left + 45, y] for y, (x_left, _) in spans.items()], dtype=np.float32)
+    return assemble_bay(boxes, np.full(len(boxes), 0.9), lines, FixtureSettings(), 400.0).detection.rows
+
+
 def test_a_bay_shot_from_below_keeps_the_shorter_span_of_each_upper_shelf():
     spans = {100.0: (120.0, 280.0), 200.0: (100.0, 300.0), 300.0: (80.0, 320.0), 400.0: (60.0, 340.0),
              500.0: (40.0, 360.0)}
-    lines = [ShelfLine(0.0, y, x_left, x_right) for y, (x_left, x_right) in spans.items()]
-    boxes = np.array([[x_left + 5, y - 60, x_left + 45, y] for y, (x_left, _) in spans.items()], dtype=np.float32)
-    result = assemble_bay(boxes, np.full(len(boxes), 0.9), lines, FixtureSettings(), 400.0)
-    assert [(row.x_left, row.x_right) for row in result.detection.rows] == list(spans.values())
+    assert [(row.x_left, row.x_right) for row in _rows_on_lines_spanning(spans)] == list(spans.values())
 
 
 def test_a_fragment_in_a_bay_shot_from_below_spans_it_like_a_shelf_beside_it():
     spans = {100.0: (120.0, 280.0), 200.0: (100.0, 300.0), 300.0: (80.0, 200.0), 400.0: (60.0, 340.0),
              500.0: (40.0, 360.0)}
-    lines = [ShelfLine(0.0, y, x_left, x_right) for y, (x_left, x_right) in spans.items()]
-    boxes = np.array([[x_left + 5, y - 60, x_left + 45, y] for y, (x_left, _) in spans.items()], dtype=np.float32)
-    rows = assemble_bay(boxes, np.full(len(boxes), 0.9), lines, FixtureSettings(), 400.0).detection.rows
+    rows = _rows_on_lines_spanning(spans)
     assert (rows[2].x_left, rows[2].x_right) in [spans[200.0], spans[400.0]]
     assert [(row.x_left, row.x_right) for row in rows[:2] + rows[3:]] == [spans[100.0], spans[200.0], spans[400.0],
                                                                           spans[500.0]]
