@@ -55,8 +55,8 @@ def _along_row(x: float, box) -> float:
     the row's far end looks smaller, its pixels stand for more of the shelf: the fraction is taken along the shelf,
     not along the photo (the projective map fixing both ends that shrinks sizes by `row_foreshortening`)."""
     in_photo = (float(x) - box.row_x0) / max(box.row_x1 - box.row_x0, 1e-6)
-    shrink = float(box.row_foreshortening)
-    return in_photo * shrink / max(1.0 - in_photo + in_photo * shrink, 1e-6)
+    foreshortening = float(box.row_foreshortening)
+    return in_photo * foreshortening / max(1.0 - in_photo + in_photo * foreshortening, 1e-6)
 
 
 def _as_placed_product(index: int, box) -> PlacedProduct:

@@ -170,7 +170,8 @@ def _rejoin(fitted) -> list[tuple[float, float, int, int]]:
 
 
 FRAGMENT_SHARE = 0.8
-"""A shelf line shorter than this share of the longest is a fragment: something in front of the shelf broke it."""
+"""A shelf line shorter than this share of the longest is a fragment, something in front of the shelf broke it,
+unless both its ends lie on the bay's edges (see `_shelf_extents`)."""
 
 
 EDGE_TOLERANCE = 1.5 * STRIDE
@@ -212,7 +213,7 @@ def _bay_edge(ends: np.ndarray, outward: float) -> np.ndarray:
     something in front of it); then refitted through the ends that reach it."""
     def support(edge):
         beyond = outward * (ends[:, 1] - np.polyval(edge, ends[:, 0]))
-        reaching = np.abs(beyond) <= EDGE_TOLERANCE
+        reaching = _edge_reach(ends, edge)
         return int(reaching.sum()) - 2 * int((beyond > EDGE_TOLERANCE).sum()), -float(np.abs(beyond[reaching]).sum())
 
     candidates = [np.array([0.0, x]) for x in ends[:, 1]]
