@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train the learned detector and embedder from a seed")
     train.add_argument("--seed", type=int, default=0, help="picks catalogs, initial weights and sample order")
     train.add_argument("--preset", choices=["full", "quick"], default="full",
-                       help="full: the committed model's recipe (~85 min on 2 CPU cores); quick: a seconds-long smoke test")
+                       help="full: the committed model's recipe (~2 h on 2 CPU cores); quick: a seconds-long smoke test")
     train.add_argument("--out", type=Path, required=True,
                        help="folder for the bundle (shelf_assets/models replaces the committed model)")
     train.add_argument("--cache", type=Path, default=Path(".training-cache"),

@@ -1,6 +1,6 @@
 """The learned detector and embedder, trained from a seed on simulated chains and published to the model store.
 
-Materialising it is training (about 85 minutes on a 2-core CPU with the `full` preset; `quick` is a smoke test);
+Materialising it is training (about 2 hours on a 2-core CPU with the `full` preset; `quick` is a smoke test);
 its data version is the bundle's digest, so detections made with an older model show as stale in the UI.
 Without a materialisation the bundle committed with the code is used.
 """

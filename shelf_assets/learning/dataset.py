@@ -91,8 +91,15 @@ def save_shard(shard: Shard, path: Path) -> None:
     write_bytes(buffer.getvalue(), path)
 
 
-def load_shard(path: Path) -> Shard:
+def load_shard(path: Path, scenes: bool = True) -> Shard:
+    """The whole shard, or (`scenes` False) only what the embedder learns from: crops, their labels and the faces.
+    The bay images are most of a shard's bytes, and the embedder trains on hundreds of shards."""
     with np.load(path, allow_pickle=False) as data:
+        if not scenes:
+            nothing = np.zeros(0)
+            return Shard(catalog_seed=int(data["catalog_seed"]), images=nothing, sizes=nothing, fixture_types=nothing,
+                         difficulties=nothing, boxes=[], lines=[], crops=data["crops"],
+                         crop_labels=data["crop_labels"], faces=data["faces"], occluders=nothing)
         box_splits = np.cumsum(data["box_counts"])[:-1]
         line_splits = np.cumsum(data["line_counts"])[:-1]
         return Shard(

@@ -4,6 +4,12 @@ catalog's packshots, siblings included, or below the learned unknown threshold w
 Each step takes one catalog, so the negatives are exactly what inference will face: the same brand's
 siblings. Foreign products are rare on a shelf, so unknowns are also made by hiding the packshots of a few
 SKUs for the step: their crops must then come out unknown, even though a sibling's packshot is right there.
+
+Training runs in two stages. The first learns on the detector's catalogs, and fits them better than catalogs it
+has never seen (0.96 top-1 on its own catalogs' crops, 0.89 on others'). The second, widening, carries on at a
+lower rate over those catalogs and many more, each rendered with only a few bays: the embedder learns from a
+catalog's looks, its packshots and their crops, and a few bays show most of them. The README gives what each part
+of the second stage was worth.
 """
 
 from __future__ import annotations
@@ -34,6 +40,14 @@ class EmbedderTrainingConfig:
     learning_rate: float = 2e-3
     dimensions: int = 96
     width: int = 24
+
+
+@dataclass(frozen=True)
+class WideningConfig:
+    catalogs: int = 240
+    scenes_per_catalog: int = 6
+    steps: int = 3000
+    learning_rate: float = 5e-4
 
 
 def jittered_crop(context: np.ndarray, rng: np.random.Generator, jitter: float = BOX_JITTER) -> np.ndarray:
@@ -76,15 +90,26 @@ def embedder_logits(net: ProductEmbedder, crops: torch.Tensor, faces: torch.Tens
 def train_embedder(shards: Sequence[Shard], config: EmbedderTrainingConfig, seed: int,
                    progress: Callable[[int, int, float], None] | None = None) -> ProductEmbedder:
     torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
     net = ProductEmbedder(config.dimensions, config.width)
+    return _fit(net, shards, config.crops_per_step, config.steps, config.learning_rate, seed, progress)
+
+
+def widen_embedder(net: ProductEmbedder, shards: Sequence[Shard], crops_per_step: int, widening: WideningConfig,
+                   seed: int, progress: Callable[[int, int, float], None] | None = None) -> ProductEmbedder:
+    """The second stage: `net` carries on over `shards`, the first stage's catalogs and the widening ones."""
+    return _fit(net, shards, crops_per_step, widening.steps, widening.learning_rate, seed + 1, progress)
+
+
+def _fit(net: ProductEmbedder, shards: Sequence[Shard], crops_per_step: int, steps: int, learning_rate: float,
+         seed: int, progress: Callable[[int, int, float], None] | None) -> ProductEmbedder:
+    rng = np.random.default_rng(seed)
 
     def step_loss() -> torch.Tensor:
         shard = shards[int(rng.integers(len(shards)))]
-        crops, labels, shown = _step_batch(shard, config.crops_per_step, rng)
+        crops, labels, shown = _step_batch(shard, crops_per_step, rng)
         crop_pixels = relight(torch.from_numpy(crops), rng, strength=0.6)
         face_pixels = relight(torch.from_numpy(np.ascontiguousarray(shard.faces[shown])), rng, strength=0.4)
         target = torch.from_numpy(np.where(labels < 0, len(shown), labels))
         return functional.cross_entropy(embedder_logits(net, crop_pixels, face_pixels), target)
 
-    return optimise(net, step_loss, config.steps, config.learning_rate, progress)
+    return optimise(net, step_loss, steps, learning_rate, progress)

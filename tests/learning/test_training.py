@@ -47,11 +47,18 @@ def test_a_shard_holds_detector_images_crops_and_packshot_faces(tmp_path):
     assert shard.occluders.shape == (2, DETECTOR_LONG_SIDE // 4, DETECTOR_LONG_SIDE // 4)
     assert ensure_shards(tmp_path, [10_000], scenes_per_catalog=2, workers=1) == [path]
 
+    crops_only = load_shard(path, scenes=False)
+    assert crops_only.images.size == 0 and not crops_only.boxes
+    assert np.array_equal(crops_only.crops, shard.crops) and np.array_equal(crops_only.faces, shard.faces)
+    assert np.array_equal(crops_only.crop_labels, shard.crop_labels)
+
 
 @pytest.mark.slow
 def test_training_from_a_seed_is_reproducible_and_writes_a_loadable_bundle(tmp_path):
     recipe = recipe_named("quick", seed=3)
-    first = train_models(recipe, tmp_path / "cache", tmp_path / "first")
+    lines = []
+    first = train_models(recipe, tmp_path / "cache", tmp_path / "first", progress=lines.append)
+    assert "embedder first stage step 20/20" in " ".join(lines) and "embedder widening step 20/20" in " ".join(lines)
     shutil.rmtree(tmp_path / "cache" / "nets")
     second = train_models(recipe, tmp_path / "cache", tmp_path / "second")
     assert first.version == second.version
@@ -70,6 +77,18 @@ def test_recipes_refuse_unknown_presets_and_seeds_that_would_overlap_other_catal
         recipe_named("full", 5_000)
 
 
+def test_the_embedders_widening_catalogs_are_its_own_and_a_changed_widening_retrains_only_that_stage(tmp_path):
+    recipe = recipe_named("full", seed=0)
+    widening = recipe.widening_seeds()
+    assert len(widening) == recipe.widening.catalogs
+    assert min(widening) > max(recipe.training_seeds())
+    assert max(widening) < min(recipe_named("full", seed=1).training_seeds())
+    wider = replace(recipe, widening=replace(recipe.widening, catalogs=recipe.widening.catalogs + 1))
+    assert net_checkpoint(tmp_path, wider, "widened_embedder") != net_checkpoint(tmp_path, recipe, "widened_embedder")
+    for first_stage in ("detector", "embedder"):
+        assert net_checkpoint(tmp_path, wider, first_stage) == net_checkpoint(tmp_path, recipe, first_stage)
+
+
 @pytest.mark.slow
 def test_a_rerun_reuses_the_nets_already_trained_for_its_recipe_and_retrains_a_changed_one(tmp_path, monkeypatch):
     recipe = recipe_named("quick", seed=3)
@@ -81,7 +100,10 @@ def test_a_rerun_reuses_the_nets_already_trained_for_its_recipe_and_retrains_a_c
         raise AssertionError("a net trained for this recipe was trained again")
 
     monkeypatch.setattr(recipe_module, "train_detector", no_training)
-    assert train_models(recipe, cache, tmp_path / "again").version == first.version
+    again = train_models(recipe, cache, tmp_path / "again")
+    assert again.version == first.version
+    assert first.card["reused_from_cache"] == [] and again.card["reused_from_cache"] == ["detector", "embedder"]
+    assert "reused from the training cache" in (tmp_path / "again" / "MODEL_CARD.md").read_text()
     longer = replace(recipe, detector=replace(recipe.detector, steps=recipe.detector.steps + 1))
     assert net_checkpoint(cache, longer, "detector") != net_checkpoint(cache, recipe, "detector")
     assert net_checkpoint(cache, longer, "embedder") == net_checkpoint(cache, recipe, "embedder")
