@@ -141,27 +141,33 @@ def _trained_nets(recipe: TrainingRecipe, cache: Path, train_paths: list[Path], 
     progress lines come back through a queue), and what was reused from the cache rather than trained."""
     detector_file, first_stage_file, embedder_file = (
         net_checkpoint(cache, recipe, name) for name in ("detector", "embedder", "widened_embedder"))
-    reused = ["detector"] if detector_file.exists() else []
-    if embedder_file.exists():
+    detector_cached, embedder_cached = detector_file.exists(), embedder_file.exists()
+    reused = ["detector"] if detector_cached else []
+    if embedder_cached:
         reused.append("embedder")
     elif first_stage_file.exists():
         reused.append("embedder's first stage")
     spawn = multiprocessing.get_context("spawn")
     embedder_lines = spawn.SimpleQueue()
-    relay = threading.Thread(target=lambda: [progress(line) for line in iter(embedder_lines.get, None)], daemon=True)
+
+    def relay_embedder_lines() -> None:
+        for line in iter(embedder_lines.get, None):
+            progress(line)
+
+    relay = threading.Thread(target=relay_embedder_lines, daemon=True)
     relay.start()
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=_report_to,
                                  initargs=(embedder_lines,)) as pool:
             embedder_job = None
-            if embedder_file.exists():
+            if embedder_cached:
                 progress(f"embedder already trained for this recipe: {embedder_file}")
             else:
-                threads = max(1, workers) if detector_file.exists() else 1
+                threads = max(1, workers) if detector_cached else 1
                 embedder_job = pool.submit(_train_embedder_apart, train_paths, widening_paths, recipe, threads,
                                            first_stage_file, embedder_file)
                 progress(f"embedder training in a process of its own ({threads} thread(s))")
-            if detector_file.exists():
+            if detector_cached:
                 progress(f"detector already trained for this recipe: {detector_file}")
                 detector = load_detector(detector_file)
             else:
