@@ -29,7 +29,7 @@ from shelf_assets.vision.types import ShelfRow
 from shelf_assets.warehouse import StageTable, rejected_frame
 
 STAGE = "detections"
-ROUTING_VERSION = "tiered-6"
+ROUTING_VERSION = "tiered-7"
 """Version of the routing, decoding and matching code, and so of the rows it writes; the detections asset's code
 version adds the packaged model's."""
 COLUMNS = [
