@@ -33,19 +33,15 @@ from shelf_assets.vision.lighting import normalize_lighting  # noqa: E402
 from shelf_assets.vision.model_files import load_bundle  # noqa: E402
 from shelf_assets.vision.photos import WORKING_LONG_SIDE, decode_photo  # noqa: E402
 from shelf_assets.vision.types import ProductBox  # noqa: E402
-from shelf_assets.warehouse import StageTable, read_stage, read_table  # noqa: E402
+from shelf_assets.warehouse import read_table  # noqa: E402
 
 MAX_HIDDEN = 0.1
 
 
 def _working_copies(warehouse: Path) -> dict[tuple[str, str, str], tuple[str, float]]:
     """(store, date, bay) → the working copy the audit wrote and its scale."""
-    copies = {}
-    for stage_file in sorted((warehouse / "normalized_images").glob("*/*.parquet")):
-        stage = read_stage(warehouse, "normalized_images", stage_file.parent.name, stage_file.stem)
-        for photo in (stage.rows if isinstance(stage, StageTable) else stage).itertuples(index=False):
-            copies[(photo.store_id, photo.date, photo.bay_id)] = (photo.working_path, float(photo.scale))
-    return copies
+    return {(photo.store_id, photo.date, photo.bay_id): (photo.working_path, float(photo.scale))
+            for photo in read_table(warehouse, "normalized_images").itertuples(index=False)}
 
 
 def _images(photo: bytes, working_copy: tuple[str, float], long_sides: tuple[int, ...]):
