@@ -35,7 +35,7 @@ CORRELATION_WEIGHTS = (0.0, 1.0, 2.0, 3.0, 4.0)
 FUSED_THRESHOLDS = tuple(np.round(np.arange(0.2, 4.0, 0.05), 2))
 
 
-def _detector_maps(net, shard: Shard) -> list[dict[str, np.ndarray]]:
+def detector_maps(net, shard: Shard) -> list[dict[str, np.ndarray]]:
     from shelf_assets.vision.nets import normalise_pixels
 
     maps = []
@@ -59,7 +59,7 @@ def validate_detector(net, shards: Sequence[Shard]) -> tuple[dict[str, FixtureSe
     per_fixture: dict[str, list] = {}
     occluders: dict[str, list[int]] = {}
     for shard in shards:
-        for index, maps in enumerate(_detector_maps(net, shard)):
+        for index, maps in enumerate(detector_maps(net, shard)):
             fixture_type = str(shard.fixture_types[index])
             per_fixture.setdefault(fixture_type, []).append(
                 (maps, shard.boxes[index], shard.lines[index], int(shard.sizes[index][0])))
