@@ -52,8 +52,9 @@ def main() -> int:
             shelves = shard.lines[index]
             heights = (shelves[:, 1] + shelves[:, 3]) / 2
             for line in traced:
-                nearest = int(np.argmin(np.abs(heights - float(line.y_at((line.x_left + line.x_right) / 2)))))
-                if abs(heights[nearest] - float(line.y_at((line.x_left + line.x_right) / 2))) > STRIDE:
+                height = float(line.y_at((line.x_left + line.x_right) / 2))
+                nearest = int(np.argmin(np.abs(heights - height)))
+                if abs(heights[nearest] - height) > STRIDE:
                     continue
                 shelf_left, shelf_right = sorted((float(shelves[nearest, 0]), float(shelves[nearest, 2])))
                 lefts.append(line.x_left - shelf_left)
