@@ -7,6 +7,8 @@ the bucket, even through a symbolic link.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import fsspec
@@ -56,6 +58,10 @@ class PhotoBucket:
         self._local = isinstance(self.fs, LocalFileSystem)
 
     def scan(self) -> BucketListing:
+        with self._listing():
+            return self._scan()
+
+    def _scan(self) -> BucketListing:
         store_days: list[StoreDay] = []
         ignored: list[str] = []
         if not self.fs.isdir(self.root):
@@ -78,18 +84,21 @@ class PhotoBucket:
 
     def list_stores(self) -> list[str]:
         """Store folders whose names are valid store ids (others are reported by `scan`)."""
-        if not self.fs.isdir(self.root):
-            raise BucketError(f"bucket {self.url} does not exist or is not a folder")
-        names = (path.rsplit("/", 1)[-1] for path in self._subfolders(self.root))
+        with self._listing():
+            if not self.fs.isdir(self.root):
+                raise BucketError(f"bucket {self.url} does not exist or is not a folder")
+            names = [path.rsplit("/", 1)[-1] for path in self._subfolders(self.root)]
         return [name for name in names if is_identifier(name)]
 
     def list_photos(self, store_id: str, date: str) -> list[BucketObject]:
         """Every file uploaded for one store-day, photo or not: the caller accounts for each one."""
         folder = f"{self.root}/{check_identifier(store_id, 'store id')}/{check_date(date)}"
-        if not self.fs.isdir(folder):
-            return []
+        with self._listing():
+            if not self.fs.isdir(folder):
+                return []
+            entries = self.fs.ls(folder, detail=True)
         objects = []
-        for entry in self.fs.ls(folder, detail=True):
+        for entry in entries:
             if entry["type"] == "directory":
                 continue
             path = entry["name"]
@@ -110,6 +119,17 @@ class PhotoBucket:
                 return handle.read()
         except FileNotFoundError:
             raise BucketError(f"{obj.uri} disappeared from the bucket before it could be read") from None
+
+    @contextmanager
+    def _listing(self) -> Iterator[None]:
+        """An object store that cannot be reached or refuses the credentials is the bucket's problem, said plainly,
+        not a stack trace from the storage client."""
+        try:
+            yield
+        except BucketError:
+            raise
+        except Exception as error:
+            raise BucketError(f"bucket {self.url} could not be listed: {type(error).__name__}: {error}") from None
 
     def _path_of(self, obj: BucketObject) -> str:
         return f"{self.root}/{obj.store_id}/{obj.date}/{obj.file_name}"
