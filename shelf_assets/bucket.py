@@ -119,6 +119,8 @@ class PhotoBucket:
                 return handle.read()
         except FileNotFoundError:
             raise BucketError(f"{obj.uri} disappeared from the bucket before it could be read") from None
+        except Exception as error:  # refused or unreachable: this photo is dead-lettered, the others go on
+            raise BucketError(f"{obj.uri} could not be read: {type(error).__name__}: {error}") from None
 
     @contextmanager
     def _listing(self) -> Iterator[None]:
