@@ -58,15 +58,9 @@ class PhotoBucket:
         self._local = isinstance(self.fs, LocalFileSystem)
 
     def scan(self) -> BucketListing:
-        with self._listing():
-            return self._scan()
-
-    def _scan(self) -> BucketListing:
         store_days: list[StoreDay] = []
         ignored: list[str] = []
-        if not self.fs.isdir(self.root):
-            raise BucketError(f"bucket {self.url} does not exist or is not a folder")
-        for store_path in self._subfolders(self.root):
+        for store_path in self._store_folders():
             store_name = store_path.rsplit("/", 1)[-1]
             try:
                 store_id = check_identifier(store_name, "store id")
@@ -84,21 +78,16 @@ class PhotoBucket:
 
     def list_stores(self) -> list[str]:
         """Store folders whose names are valid store ids (others are reported by `scan`)."""
-        with self._listing():
-            if not self.fs.isdir(self.root):
-                raise BucketError(f"bucket {self.url} does not exist or is not a folder")
-            names = [path.rsplit("/", 1)[-1] for path in self._subfolders(self.root)]
+        names = (path.rsplit("/", 1)[-1] for path in self._store_folders())
         return [name for name in names if is_identifier(name)]
 
     def list_photos(self, store_id: str, date: str) -> list[BucketObject]:
         """Every file uploaded for one store-day, photo or not: the caller accounts for each one."""
         folder = f"{self.root}/{check_identifier(store_id, 'store id')}/{check_date(date)}"
-        with self._listing():
-            if not self.fs.isdir(folder):
-                return []
-            entries = self.fs.ls(folder, detail=True)
+        if not self._is_folder(folder):
+            return []
         objects = []
-        for entry in entries:
+        for entry in self._entries(folder):
             if entry["type"] == "directory":
                 continue
             path = entry["name"]
@@ -122,19 +111,30 @@ class PhotoBucket:
         except Exception as error:  # refused or unreachable: this photo is dead-lettered, the others go on
             raise BucketError(f"{obj.uri} could not be read: {type(error).__name__}: {error}") from None
 
+    def _path_of(self, obj: BucketObject) -> str:
+        return f"{self.root}/{obj.store_id}/{obj.date}/{obj.file_name}"
+
+    def _store_folders(self) -> list[str]:
+        if not self._is_folder(self.root):
+            raise BucketError(f"bucket {self.url} does not exist or is not a folder")
+        return self._subfolders(self.root)
+
+    def _subfolders(self, path: str) -> list[str]:
+        return sorted(entry["name"].rstrip("/") for entry in self._entries(path) if entry["type"] == "directory")
+
+    def _is_folder(self, path: str) -> bool:
+        with self._listing():
+            return self.fs.isdir(path)
+
+    def _entries(self, path: str) -> list[dict]:
+        with self._listing():
+            return self.fs.ls(path, detail=True)
+
     @contextmanager
     def _listing(self) -> Iterator[None]:
         """An object store that cannot be reached or refuses the credentials is the bucket's problem, said plainly,
         not a stack trace from the storage client."""
         try:
             yield
-        except BucketError:
-            raise
         except Exception as error:
             raise BucketError(f"bucket {self.url} could not be listed: {type(error).__name__}: {error}") from None
-
-    def _path_of(self, obj: BucketObject) -> str:
-        return f"{self.root}/{obj.store_id}/{obj.date}/{obj.file_name}"
-
-    def _subfolders(self, path: str) -> list[str]:
-        return sorted(entry["name"].rstrip("/") for entry in self.fs.ls(path, detail=True) if entry["type"] == "directory")
