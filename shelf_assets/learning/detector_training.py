@@ -19,6 +19,7 @@ from torch.nn import functional
 from shelf_assets.learning.augment import relight
 from shelf_assets.learning.dataset import OCCLUDER_STRIDE, Shard
 from shelf_assets.learning.loop import optimise
+from shelf_assets.learning.prefetch import prefetched
 from shelf_assets.vision.nets import ShelfDetectorNet, normalise_pixels
 
 WINDOW = 384
@@ -152,8 +153,10 @@ def train_detector(shards: Sequence[Shard], config: DetectorTrainingConfig, seed
     rng = np.random.default_rng(seed)
     net = ShelfDetectorNet(config.width)
 
+    batches = prefetched(lambda: _batch(shards, config.batch_size, rng), config.steps)
+
     def step_loss() -> torch.Tensor:
-        images, targets = _batch(shards, config.batch_size, rng)
+        images, targets = next(batches)
         return detector_loss(net(normalise_pixels(images)), targets)
 
     return optimise(net, step_loss, config.steps, config.learning_rate, progress)

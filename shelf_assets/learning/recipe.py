@@ -103,8 +103,9 @@ def train_models(recipe: TrainingRecipe, cache: Path, out_folder: Path, workers:
 
     train_paths = ensure_shards(cache, recipe.training_seeds(), recipe.scenes_per_catalog, workers,
                                 report("training catalogs rendered"))
-    widening_paths = ensure_shards(cache, recipe.widening_seeds(), recipe.widening.scenes_per_catalog, workers,
-                                   report("embedder's widening catalogs rendered"))
+    widening_paths = ([] if net_checkpoint(cache, recipe, "widened_embedder").exists() else
+                      ensure_shards(cache, recipe.widening_seeds(), recipe.widening.scenes_per_catalog, workers,
+                                    report("embedder's widening catalogs rendered")))
     validation_paths = ensure_shards(cache, recipe.validation_seeds(), recipe.scenes_per_catalog, workers,
                                      report("validation catalogs rendered"))
     validation_shards = [load_shard(path) for path in validation_paths]
@@ -171,7 +172,7 @@ def _trained_nets(recipe: TrainingRecipe, cache: Path, train_paths: list[Path], 
                 progress(f"detector already trained for this recipe: {detector_file}")
                 detector = load_detector(detector_file)
             else:
-                torch.set_num_threads(max(1, workers - 1))
+                torch.set_num_threads(max(1, workers if embedder_cached else workers - 1))
                 detector = train_detector(
                     [load_shard(path) for path in train_paths], recipe.detector, recipe.seed,
                     lambda step, steps, loss: progress(f"detector step {step}/{steps} loss {loss:.3f}"))

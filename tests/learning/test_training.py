@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from shelf_assets.learning import recipe as recipe_module
-from shelf_assets.learning.dataset import ensure_shards, load_shard
+from shelf_assets.learning.dataset import ensure_shards, load_shard, shard_path
 from shelf_assets.learning.detector_training import detector_targets
 from shelf_assets.learning.recipe import TrainingError, net_checkpoint, recipe_named, train_models
 from shelf_assets.vision.crops import DETECTOR_LONG_SIDE, EMBED_HEIGHT, EMBED_WIDTH
@@ -100,7 +100,11 @@ def test_a_rerun_reuses_the_nets_already_trained_for_its_recipe_and_retrains_a_c
         raise AssertionError("a net trained for this recipe was trained again")
 
     monkeypatch.setattr(recipe_module, "train_detector", no_training)
+    widening_shards = [shard_path(cache, seed, recipe.widening.scenes_per_catalog) for seed in recipe.widening_seeds()]
+    for path in widening_shards:
+        path.unlink()
     again = train_models(recipe, cache, tmp_path / "again")
+    assert not any(path.exists() for path in widening_shards), "a trained embedder needs no widening catalogs"
     assert again.version == first.version
     assert first.card["reused_from_cache"] == [] and again.card["reused_from_cache"] == ["detector", "embedder"]
     assert "reused from the training cache" in (tmp_path / "again" / "MODEL_CARD.md").read_text()
