@@ -22,8 +22,8 @@ AHEAD = 2
 def prefetched(draw: Callable[[], Batch], count: int) -> Iterator[Batch]:
     """`count` results of `draw()`, each drawn while the one before it is being used.
 
-    A draw that raises raises again here, at the batch it would have been; a consumer that stops early (its own
-    error) leaves the thread to finish at most `AHEAD` more draws and end."""
+    A draw that raises raises again here, at the batch it would have been; when the consumer stops early (its own
+    error), the thread finishes the draw it is in and ends."""
     ready: queue.Queue = queue.Queue(maxsize=AHEAD)
     stop = threading.Event()
 
