@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/benefit_of_the_doubt.py ROOT [ROOT ...]
 
 ROOT is a chain audited with its truth beside it, e.g. `evaluation/hard/learned` after `shelf-audit evaluate`.
-A slot nobody saw stocked but that is at least half hidden is kept off the gap list (`SlotStatus.out_of_stock`).
+A slot nobody saw stocked but that is at least half hidden is kept off the gap list (`SlotStatus.unseen`).
 Flagging such slots instead gains the truly empty ones as found gaps and adds the stocked ones as false gaps, so it
 raises out-of-stock F1 only where more than F1 / 2 of them are empty (and sends staff to stocked slots otherwise).
 For each root this prints how many hidden slots were truly empty, split by the share of the slot's facings
@@ -53,7 +53,7 @@ def main() -> int:
                 empty = slot["present"] == 0
                 if status is not None and status.out_of_stock:
                     outcome["found" if empty else "false"] += 1
-                elif status is not None and status.present == 0 and status.hidden > 0:
+                elif status is not None and status.unseen:
                     in_slot = bay_placements[(bay_placements.shelf == slot["shelf"])
                                              & (bay_placements.position == slot["position"])]
                     source = "a box too hidden to name" if in_slot.hidden.any() else "a hidden stretch, no box"

@@ -289,8 +289,7 @@ def _bay_outcome(
 
     predicted_slots = slot_statuses(slot_status) if slot_status is not None else []
     flagged_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.out_of_stock}
-    unseen_slots = {(slot.shelf, slot.position) for slot in predicted_slots
-                    if slot.present == 0 and slot.hidden and not slot.out_of_stock}
+    unseen_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.unseen}
     gaps = gaps_visible = _GapCounts()
     for slot, hidden_share in zip(bay.slots, bay.slot_hidden, strict=True):
         truly_out = slot.out_of_stock

@@ -77,3 +77,8 @@ class SlotStatus:
     def given_the_doubt(self) -> int:
         """Hidden facings counted as stocked: those of a slot that is not out of stock, up to its planned facings."""
         return 0 if self.out_of_stock else min(self.hidden, self.facings - min(self.present, self.facings))
+
+    @property
+    def unseen(self) -> bool:
+        """Seen neither stocked nor empty: none of its SKU in sight, yet too hidden to be a gap."""
+        return self.present == 0 and self.hidden > 0 and not self.out_of_stock
