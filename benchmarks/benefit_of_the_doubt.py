@@ -7,8 +7,10 @@ A slot nobody saw stocked but that is at least half hidden is kept off the gap l
 Flagging such slots instead gains the truly empty ones as found gaps and adds the stocked ones as false gaps, so it
 raises out-of-stock F1 only where more than F1 / 2 of them are empty (and sends staff to stocked slots otherwise).
 For each root this prints how many hidden slots were truly empty, split by the share of the slot's facings
-reported hidden and by where the doubt came from (a box too hidden to name, or a stretch of the row hidden with no
-box), and the F1 as audited beside the F1 with every hidden slot flagged.
+reported hidden, by where the doubt came from (a box too hidden to name, or a stretch of the row hidden with no
+box) and by what was in sight of the slot (nothing, another product, or bare shelf: a stock-out empties a whole
+slot, so a bare part in sight would point to an empty one); and the F1 as audited beside the F1 with every hidden
+slot flagged. The evaluation's `oos_f1_perfect_in_sight` is the F1 of an audit right on every slot in sight.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd  # noqa: E402
 
+from shelf_assets.scoring.evaluation import group_by_bay  # noqa: E402
 from shelf_assets.scoring.metrics import slot_statuses  # noqa: E402
 from shelf_assets.warehouse import read_table  # noqa: E402
 
@@ -30,24 +33,21 @@ def _f1(found: int, false: int, missed: int) -> float:
     return 2 * found / max(2 * found + false + missed, 1)
 
 
-def _bay(table: pd.DataFrame, truth: dict) -> pd.DataFrame:
-    return table[(table.store_id == truth["store_id"]) & (table.date == truth["date"])
-                 & (table.bay_id == truth["bay_id"])]
-
-
 def main() -> int:
     if len(sys.argv) < 2:
         print(__doc__)
         return 2
     for root in map(Path, sys.argv[1:]):
         placements = read_table(root / "warehouse", "sku_placements")
-        slot_status = read_table(root / "warehouse", "slot_status")
+        placements_by_bay = group_by_bay(placements)
+        statuses_by_bay = group_by_bay(read_table(root / "warehouse", "slot_status"))
         outcome = Counter()
         hidden = Counter()
         for truth_path in sorted((root / "truth").glob("*/*/*.json")):
             truth = json.loads(truth_path.read_text())
-            statuses = {(s.shelf, s.position): s for s in slot_statuses(_bay(slot_status, truth))}
-            bay_placements = _bay(placements, truth)
+            key = (truth["store_id"], truth["date"], truth["bay_id"])
+            statuses = {(s.shelf, s.position): s for s in slot_statuses(statuses_by_bay.get(key, pd.DataFrame()))}
+            bay_placements = placements_by_bay.get(key, placements.iloc[:0])
             for slot in truth["slots"]:
                 status = statuses.get((slot["shelf"], slot["position"]))
                 empty = slot["present"] == 0
@@ -58,7 +58,13 @@ def main() -> int:
                                              & (bay_placements.position == slot["position"])]
                     source = "a box too hidden to name" if in_slot.hidden.any() else "a hidden stretch, no box"
                     share = "all facings hidden" if status.hidden >= status.facings else "half or more hidden"
-                    for split in (source, share, "all"):
+                    if status.hidden >= status.facings:
+                        seen_part = "nothing in sight"
+                    elif in_slot.misplaced.any():
+                        seen_part = "another product in sight"
+                    else:
+                        seen_part = "the part in sight bare"
+                    for split in (source, share, seen_part, "all"):
                         hidden[split, empty] += 1
                 elif empty:
                     outcome["missed"] += 1

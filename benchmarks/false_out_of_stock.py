@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from shelf_assets.scoring.evaluation import IOU_THRESHOLD, box_iou  # noqa: E402
+from shelf_assets.scoring.evaluation import IOU_THRESHOLD, box_iou, group_by_bay  # noqa: E402
 from shelf_assets.scoring.metrics import slot_statuses  # noqa: E402
 from shelf_assets.warehouse import read_table  # noqa: E402
 
@@ -42,16 +42,16 @@ def main() -> int:
         return 2
     root = Path(sys.argv[1])
     placements = read_table(root / "warehouse", "sku_placements")
-    slot_status = read_table(root / "warehouse", "slot_status")
+    placements_by_bay = group_by_bay(placements)
+    statuses_by_bay = group_by_bay(read_table(root / "warehouse", "slot_status"))
     hidden = Counter()
     flagged = 0
     for truth_path in sorted((root / "truth").glob("*/*/*.json")):
         truth = json.loads(truth_path.read_text())
-        bay = ((placements.store_id == truth["store_id"]) & (placements.date == truth["date"])
-               & (placements.bay_id == truth["bay_id"]))
-        slots = slot_status[(slot_status.store_id == truth["store_id"]) & (slot_status.date == truth["date"])
-                            & (slot_status.bay_id == truth["bay_id"])]
-        flagged_slots = {(s.shelf, s.position) for s in slot_statuses(slots) if s.out_of_stock}
+        key = (truth["store_id"], truth["date"], truth["bay_id"])
+        bay_placements = placements_by_bay.get(key, placements.iloc[:0])
+        flagged_slots = {(s.shelf, s.position) for s in slot_statuses(statuses_by_bay.get(key, pd.DataFrame()))
+                         if s.out_of_stock}
         for slot in truth["slots"]:
             if slot["present"] == 0 or (slot["shelf"], slot["position"]) not in flagged_slots:
                 continue
@@ -64,7 +64,7 @@ def main() -> int:
                 hidden["half or more hidden" if occluded >= 0.5 else "partly hidden" if occluded > 0
                        else "in plain view"] += 1
                 print(f"{truth['store_id']} {truth['date']} {truth['bay_id']} slot {slot['shelf']}/{slot['position']} "
-                      f"{slot['sku_id']}: {occluded:.0%} hidden, {_what_became_of(facing, slot, placements[bay])}")
+                      f"{slot['sku_id']}: {occluded:.0%} hidden, {_what_became_of(facing, slot, bay_placements)}")
     print(f"{flagged} slot(s) flagged out of stock that hold stock; their facings: "
           + ", ".join(f"{count} {kind}" for kind, count in sorted(hidden.items())))
     return 0

@@ -28,7 +28,7 @@ import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from shelf_assets.audit.detect import build_detectors  # noqa: E402
-from shelf_assets.scoring.evaluation import IOU_THRESHOLD, box_iou  # noqa: E402
+from shelf_assets.scoring.evaluation import IOU_THRESHOLD, box_iou, group_by_bay  # noqa: E402
 from shelf_assets.vision.lighting import normalize_lighting  # noqa: E402
 from shelf_assets.vision.model_files import load_bundle  # noqa: E402
 from shelf_assets.vision.photos import WORKING_LONG_SIDE, decode_photo  # noqa: E402
@@ -58,20 +58,20 @@ def _named_right(root: Path, long_sides: tuple[int, ...]) -> tuple[np.ndarray, n
     """(catalog boxes × readings named right, foreign boxes × readings called unknown), as booleans."""
     catalog = pd.read_csv(root / "master" / "catalog.csv", dtype=str)
     matcher = build_detectors(load_bundle(), "", root / "master" / "packshots", list(catalog.sku_id)).matcher
-    detections = read_table(root / "warehouse", "detections")
+    detections_by_bay = group_by_bay(read_table(root / "warehouse", "detections"))
     working_copies = _working_copies(root / "warehouse")
     known, foreign = [], []
     for truth_path in sorted((root / "truth").glob("*/*/*.json")):
         truth = json.loads(truth_path.read_text())
-        boxes = detections[(detections.store_id == truth["store_id"]) & (detections.date == truth["date"])
-                           & (detections.bay_id == truth["bay_id"])]
+        key = (truth["store_id"], truth["date"], truth["bay_id"])
+        boxes = detections_by_bay.get(key, pd.DataFrame())
         if boxes.empty or not truth["products"]:
             continue
         corners = boxes[["x0", "y0", "x1", "y1"]].to_numpy(dtype=float)
         overlaps = box_iou(corners, np.array([product["box"] for product in truth["products"]], dtype=float))
         photo = (root / truth["photo"]).read_bytes()
         answers = []
-        for image, scale in _images(photo, working_copies[(truth["store_id"], truth["date"], truth["bay_id"])],
+        for image, scale in _images(photo, working_copies[key],
                                     long_sides):
             scaled = [ProductBox(*(corner * scale for corner in box), 1, 1.0) for box in corners]
             answers.append([match.sku_id for match in matcher.identify(image, scaled)])
