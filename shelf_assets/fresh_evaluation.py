@@ -33,6 +33,7 @@ METRICS = (
     ("out-of-stock recall", "oos_recall"),
     ("out-of-stock F1", "oos_f1"),
     ("out-of-stock F1, slots in sight", "oos_f1_visible"),
+    ("out-of-stock F1 if right on every slot in sight", "oos_f1_perfect_in_sight"),
     ("facing-compliance MAE", "facing_compliance_mae"),
 )
 

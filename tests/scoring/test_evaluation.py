@@ -206,6 +206,7 @@ def test_a_gap_no_photo_could_show_is_left_out_of_the_scores_for_slots_in_sight(
     report = evaluate(tmp_path)
     assert (report.oos_precision, report.oos_recall) == (1.0, 0.5)
     assert (report.oos_precision_visible, report.oos_recall_visible, report.oos_f1_visible) == (1.0, 1.0, 1.0)
+    assert report.oos_f1_perfect_in_sight == pytest.approx(2 / 3)
     assert math.isnan(report.by_fixture_type["gondola"].oos_recall_visible)
 
 
