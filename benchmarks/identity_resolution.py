@@ -71,8 +71,7 @@ def _named_right(root: Path, long_sides: tuple[int, ...]) -> tuple[np.ndarray, n
         overlaps = box_iou(corners, np.array([product["box"] for product in truth["products"]], dtype=float))
         photo = (root / truth["photo"]).read_bytes()
         answers = []
-        for image, scale in _images(photo, working_copies[key],
-                                    long_sides):
+        for image, scale in _images(photo, working_copies[key], long_sides):
             scaled = [ProductBox(*(corner * scale for corner in box), 1, 1.0) for box in corners]
             answers.append([match.sku_id for match in matcher.identify(image, scaled)])
         for index, overlap in enumerate(overlaps):

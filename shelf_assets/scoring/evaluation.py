@@ -136,7 +136,7 @@ class _BayOutcome:
     identities_in_slot: _IdentityHits
     gaps: _GapCounts
     gaps_visible: _GapCounts
-    gaps_in_reach: _GapCounts
+    gaps_perfect_in_sight: _GapCounts
     """Truly empty slots as an audit right on every slot in sight would count them: found in sight, missed out of
     sight."""
     hidden_slots: int
@@ -300,7 +300,7 @@ def _bay_outcome(
     predicted_slots = slot_statuses(slot_status) if slot_status is not None else []
     flagged_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.out_of_stock}
     unseen_slots = {(slot.shelf, slot.position) for slot in predicted_slots if slot.unseen}
-    gaps = gaps_visible = gaps_in_reach = _GapCounts()
+    gaps = gaps_visible = gaps_perfect_in_sight = _GapCounts()
     for slot, hidden_share in zip(bay.slots, bay.slot_hidden, strict=True):
         truly_out = slot.out_of_stock
         flagged = (slot.shelf, slot.position) in flagged_slots
@@ -309,7 +309,7 @@ def _bay_outcome(
         in_sight = hidden_share < OCCLUSION_LIMIT
         if in_sight:
             gaps_visible += counts
-        gaps_in_reach += _GapCounts(int(truly_out and in_sight), 0, int(truly_out and not in_sight))
+        gaps_perfect_in_sight += _GapCounts(int(truly_out and in_sight), 0, int(truly_out and not in_sight))
 
     error = None
     if status == "scored" and predicted_compliance is not None and not math.isnan(predicted_compliance):
@@ -328,7 +328,7 @@ def _bay_outcome(
         identities_in_slot=_identity_hits(bay, truth_of_placement, placed_sku),
         gaps=gaps,
         gaps_visible=gaps_visible,
-        gaps_in_reach=gaps_in_reach,
+        gaps_perfect_in_sight=gaps_perfect_in_sight,
         hidden_slots=len(unseen_slots),
         hidden_slots_empty=sum(slot.out_of_stock and (slot.shelf, slot.position) in unseen_slots
                                for slot in bay.slots),
@@ -430,7 +430,7 @@ def _ratio(numerator: int, denominator: int) -> float:
 def _summarise(outcomes: list[_BayOutcome]) -> EvaluationReport:
     precision, recall, f1 = sum((o.gaps for o in outcomes), _GapCounts()).scores()
     precision_visible, recall_visible, f1_visible = sum((o.gaps_visible for o in outcomes), _GapCounts()).scores()
-    _, _, f1_perfect_in_sight = sum((o.gaps_in_reach for o in outcomes), _GapCounts()).scores()
+    _, _, f1_perfect_in_sight = sum((o.gaps_perfect_in_sight for o in outcomes), _GapCounts()).scores()
     errors = [o.compliance_error for o in outcomes if o.compliance_error is not None]
     sku_accuracy, unknown_recall = _identity_ratios([o.identities for o in outcomes])
     sku_accuracy_in_slot, unknown_recall_in_slot = _identity_ratios([o.identities_in_slot for o in outcomes])
