@@ -6,11 +6,11 @@ ROOT is a chain audited with its truth beside it, e.g. `evaluation/hard/learned`
 A slot nobody saw stocked but that is at least half hidden is kept off the gap list (`SlotStatus.unseen`).
 Flagging such slots instead gains the truly empty ones as found gaps and adds the stocked ones as false gaps, so it
 raises out-of-stock F1 only where more than F1 / 2 of them are empty (and sends staff to stocked slots otherwise).
-For each root this prints how many hidden slots were truly empty, split by the share of the slot's facings
-reported hidden, by where the doubt came from (a box too hidden to name, or a stretch of the row hidden with no
-box) and by what was in sight of the slot (nothing, another product, or bare shelf: a stock-out empties a whole
-slot, so a bare part in sight would point to an empty one); and the F1 as audited beside the F1 with every hidden
-slot flagged. The evaluation's `oos_f1_perfect_in_sight` is the F1 of an audit right on every slot in sight.
+For each root this prints how many hidden slots were truly empty, split by where the doubt came from (a box too
+hidden to name, or a stretch of the row hidden with no box) and by the share of the slot's facings reported hidden,
+the slots with some facing in sight apart for what stood there (another product, or bare shelf: a stock-out empties
+a whole slot, so a bare part in sight would point to an empty one); and the F1 as audited beside the F1 with every
+hidden slot flagged. The evaluation's `oos_f1_perfect_in_sight` is the F1 of an audit right on every slot in sight.
 """
 
 from __future__ import annotations
@@ -57,14 +57,13 @@ def main() -> int:
                     in_slot = bay_placements[(bay_placements.shelf == slot["shelf"])
                                              & (bay_placements.position == slot["position"])]
                     source = "a box too hidden to name" if in_slot.hidden.any() else "a hidden stretch, no box"
-                    share = "all facings hidden" if status.hidden >= status.facings else "half or more hidden"
                     if status.hidden >= status.facings:
-                        seen_part = "nothing in sight"
+                        share = "all facings hidden"
                     elif in_slot.misplaced.any():
-                        seen_part = "another product in sight"
+                        share = "half or more hidden, another product in sight"
                     else:
-                        seen_part = "the part in sight bare"
-                    for split in (source, share, seen_part, "all"):
+                        share = "half or more hidden, the part in sight bare"
+                    for split in (source, share, "all"):
                         hidden[split, empty] += 1
                 elif empty:
                     outcome["missed"] += 1
