@@ -64,12 +64,12 @@ class MasterData:
         return BayPlan(store_id, bay_id, planogram_id, fixture)
 
     def planned_slots(self, planogram_id: str) -> list[PlannedSlot]:
-        rows = self.planograms[self.planograms.planogram_id == planogram_id].merge(
-            self.catalog[["sku_id", "width_mm"]], on="sku_id", how="left"
-        )
+        sizes = self.catalog.reindex(columns=["sku_id", "width_mm", "height_mm"])
+        rows = self.planograms[self.planograms.planogram_id == planogram_id].merge(sizes, on="sku_id", how="left")
         rows = rows.sort_values(["shelf", "position"])
         return [
-            PlannedSlot(int(r.shelf), int(r.position), str(r.sku_id), int(r.facings), float(r.width_mm))
+            PlannedSlot(int(r.shelf), int(r.position), str(r.sku_id), int(r.facings), float(r.width_mm),
+                        float(r.height_mm))
             for r in rows.itertuples()
         ]
 

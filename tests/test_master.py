@@ -25,8 +25,8 @@ def test_valid_master_data_is_indexed(tmp_path):
     assert (plan.planogram_id, plan.fixture_type) == ("P1", "gondola")
     assert master.bay_plan("store-1", "bay-99") is None
     slots = master.planned_slots("P1")
-    assert [(s.shelf, s.position, s.sku_id, s.facings, s.width_mm) for s in slots] == [
-        (1, 1, "S1", 2, 66.0), (1, 2, "S2", 1, 66.0), (2, 1, "S2", 3, 66.0)]
+    assert [(s.shelf, s.position, s.sku_id, s.facings, s.width_mm, s.height_mm) for s in slots] == [
+        (1, 1, "S1", 2, 66.0, 120.0), (1, 2, "S2", 1, 66.0, 120.0), (2, 1, "S2", 3, 66.0, 120.0)]
 
 
 def test_every_problem_is_reported_with_file_and_row(tmp_path):

@@ -25,23 +25,24 @@ from shelf_assets.vision.classical import detect_classical
 from shelf_assets.vision.learned import EmbeddingMatcher, LearnedDetector, LearnedResult
 from shelf_assets.vision.matcher import PackshotMatcher, read_packshots
 from shelf_assets.vision.model_files import ModelBundle
-from shelf_assets.vision.types import ShelfRow
+from shelf_assets.vision.types import ShelfRow, Spans
 from shelf_assets.warehouse import StageTable, rejected_frame
 
 STAGE = "detections"
-ROUTING_VERSION = "tiered-7"
+ROUTING_VERSION = "tiered-8"
 """Version of the routing, decoding and matching code, and so of the rows it writes; the detections asset's code
 version adds the packaged model's."""
 COLUMNS = [
     "store_id", "date", "bay_id", "x0", "y0", "x1", "y1", "sku_id", "confidence", "detector", "model_version",
     "route_reason", "match_score", "close_skus", "resembled_skus", "occluded", "row", "row_x0", "row_x1", "row_hidden",
-    "row_foreshortening", "rows_detected",
+    "row_bare", "row_filled", "row_foreshortening", "rows_detected",
 ]
 """Beyond DESIGN's columns: `close_skus` (SKUs the matcher could not tell from its answer), `resembled_skus` (for
 a partly hidden box called unknown, the SKUs that may stand behind what hides it), `occluded` (share of the
 box something stands in front of), the row's extent, `row_hidden`, its stretches hidden from the camera as
-space-separated `x0:x1` pairs in the same pixels as the boxes, and `row_foreshortening`, how large things look at
-its right end against its left (below 1 where the bay turns away from the camera to the right)."""
+space-separated `x0:x1` pairs in the same pixels as the boxes, `row_bare` and `row_filled`, its stretches whose part
+in sight shows the bay's bare back and something standing (same format), and `row_foreshortening`, how large things
+look at its right end against its left (below 1 where the bay turns away from the camera to the right)."""
 
 
 @dataclass
@@ -152,7 +153,10 @@ def _rows_of(photo, image: Image.Image, learned: LearnedResult | None, detectors
     matches = detectors.matcher.identify(image, found.products)
     rows = {row.row: row for row in found.rows}
     scale = float(photo.scale)
-    hidden = {row.row: " ".join(f"{x0 / scale:.1f}:{x1 / scale:.1f}" for x0, x1 in row.hidden) for row in found.rows}
+
+    def spans(stretches: Spans) -> str:
+        return " ".join(f"{x0 / scale:.1f}:{x1 / scale:.1f}" for x0, x1 in stretches)
+
     records = []
     for box, match in zip(found.products, matches):
         row = rows.get(box.row, ShelfRow(box.row, 0.0, 0.0, 0.0, float(image.width)))
@@ -164,7 +168,8 @@ def _rows_of(photo, image: Image.Image, learned: LearnedResult | None, detectors
             match_score=float(match.score), close_skus=" ".join(match.close_skus),
             resembled_skus=" ".join(match.resembled_skus),
             occluded=round(float(box.occluded), 3), row=box.row,
-            row_x0=row.x_left / scale, row_x1=row.x_right / scale, row_hidden=hidden.get(box.row, ""),
-            row_foreshortening=round(row.foreshortening, 4), rows_detected=len(found.rows),
+            row_x0=row.x_left / scale, row_x1=row.x_right / scale, row_hidden=spans(row.hidden),
+            row_bare=spans(row.bare), row_filled=spans(row.filled), row_foreshortening=round(row.foreshortening, 4),
+            rows_detected=len(found.rows),
         ))
     return records

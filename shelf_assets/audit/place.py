@@ -6,7 +6,7 @@ import pandas as pd
 
 from shelf_assets.master import MasterData
 from shelf_assets.scoring.alignment import align_bay
-from shelf_assets.scoring.types import PlacedProduct, Placement
+from shelf_assets.scoring.types import PlacedProduct, Placement, RowSight, Spans
 
 SLOT_STATUS_COLUMNS = [
     "store_id", "date", "bay_id", "shelf", "position", "sku_id", "facings", "present", "hidden", "out_of_stock",
@@ -30,7 +30,7 @@ def place_store_day(
         rows_detected = int(boxes.rows_detected.max()) if len(boxes) else 0
         products = [_as_placed_product(index, box) for index, box in enumerate(boxes.itertuples(index=False))]
         placed, slots = align_bay(master.planned_slots(bay.planogram_id), products, rows_detected,
-                                  _hidden_spans(boxes))
+                                  _row_sight(boxes))
         placements.append(_with_placements(boxes, placed))
         slot_rows.extend(
             dict(store_id=bay.store_id, date=bay.date, bay_id=bay.bay_id, shelf=s.shelf, position=s.position,
@@ -72,13 +72,15 @@ def _as_placed_product(index: int, box) -> PlacedProduct:
     )
 
 
-def _hidden_spans(boxes: pd.DataFrame) -> dict[int, list[tuple[float, float]]]:
-    """Each row's hidden stretches (`row_hidden`, pixels) as fractions of the row's extent, like `x_center`."""
-    spans: dict[int, list[tuple[float, float]]] = {}
-    for row in boxes.drop_duplicates("row").itertuples(index=False):
-        pairs = (pair.split(":") for pair in str(row.row_hidden).split())
-        spans[int(row.row)] = [(_along_row(x0, row), _along_row(x1, row)) for x0, x1 in pairs]
-    return spans
+def _row_sight(boxes: pd.DataFrame) -> dict[int, RowSight]:
+    """Each row's hidden, bare and filled stretches (`row_hidden`, `row_bare`, `row_filled`: pixels) as fractions of
+    the row's extent, like `x_center`. Detections from before bare shelf was read have no bare or filled ones."""
+    def along(row, column: str) -> Spans:
+        pairs = (pair.split(":") for pair in str(getattr(row, column, "")).split())
+        return tuple((_along_row(x0, row), _along_row(x1, row)) for x0, x1 in pairs)
+
+    return {int(row.row): RowSight(along(row, "row_hidden"), along(row, "row_bare"), along(row, "row_filled"))
+            for row in boxes.drop_duplicates("row").itertuples(index=False)}
 
 
 def processed_photos(normalized: pd.DataFrame, detection_rejects: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,8 @@ of keeps its own SKU, so a clearly misplaced sibling is still reported.
 Something in front of the shelf (a shopper, a trolley) can hide part of a facing; what is left is often too
 little to recognise. Such a facing that does not count as the planned SKU, yet still resembles it, is reported
 hidden rather than missing or misplaced, and so is a planned facing no product was aligned to where the row is
-mostly hidden: the photo cannot tell.
+mostly hidden: the photo cannot tell. Unless what is left in sight of such a slot shows the bay's bare back: then
+the slot is seen empty after all.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shelf_assets.scoring.types import PlacedProduct, Placement, PlannedSlot, SlotStatus
+from shelf_assets.scoring.types import PlacedProduct, Placement, PlannedSlot, RowSight, SlotStatus, Spans
 
 MATCH_REWARD = 4.0
 """Score of a product standing at a planned facing of its own SKU (before the position term)."""
@@ -67,6 +68,25 @@ a product with a fifth of it in sight is mostly still detected. On hard chains o
 0.877/0.955/0.899/0.914 at 0.7, 0.882/0.955/0.905/0.914 at 0.8, 0.883/0.955/0.910/0.911 at 0.9 and
 0.852/0.926/0.887/0.873 with no facing ever hidden."""
 
+SEEN_BARE_SHARE = 0.8
+"""A slot none of its SKU was seen in, and which would be hidden, is seen empty when at least this share of the part
+of it in sight shows the bay's bare back (`RowSight.bare` against `RowSight.filled`), and the bare part spans at
+least `SEEN_BARE_WIDTH` of the slot: the gaps beside its neighbours' packs are bare whatever the slot holds.
+On hard chains of validation catalogs 900 002–900 007 (`benchmarks/place_again.py`, model learned-0033a7a928e4)
+out-of-stock F1 was 0.908/0.958/0.943/0.933/0.980/0.916 with no slot ever seen bare, 0.925/0.958/0.948/0.938/0.985/
+0.921 at a share of 0.6, 0.921/0.961/0.948/0.938/0.985/0.921 at 0.7 and at 0.8, 0.916/0.961/0.948/0.933/0.980/0.916
+at 0.9 (bare width 0.3)."""
+
+SEEN_BARE_WIDTH = 0.3
+"""On the same chains (share 0.8): F1 0.921/0.958/0.948/0.938/0.985/0.921 with a bare part of any width and at 0.2,
+0.921/0.961/0.948/0.938/0.985/0.921 at 0.3, 0.916/0.961/0.948/0.938/0.980/0.921 at 0.4."""
+
+SHORT_SKU = 0.9
+"""The back is read in a band as tall as the shelf's facings: above a SKU less than this share of their (planned)
+height, bare back in sight says nothing of the packs a carton or a hand hides below it. Such a slot keeps the benefit
+of the doubt. Seen on seed 3131 (a carton in front of two short packs); on validation chains 900 002–900 005 F1 was
+the same with no such rule and at 0.8 or 0.9, and one gap fewer was found on 900 002 at 1.0."""
+
 SCALE_BOUNDS = (0.3, 1.2)
 """Plausible planned-width-to-bay-width ratios; a width estimate outside them is not trusted."""
 
@@ -94,6 +114,8 @@ class _Shelf:
     facing_skus: np.ndarray
     unit_mm: float
     total_mm: float
+    facing_height_mm: float
+    """The median height of its planned facings (NaN where unknown): about as tall as the band of its row."""
 
 
 @dataclass(frozen=True)
@@ -121,12 +143,11 @@ class _BayAlignment:
 
 def align_bay(
     planned: Sequence[PlannedSlot], products: Sequence[PlacedProduct], detected_rows: int,
-    hidden_spans: dict[int, Sequence[tuple[float, float]]] | None = None,
+    sight: dict[int, RowSight] | None = None,
 ) -> tuple[list[Placement], list[SlotStatus]]:
     """Return one placement per product (input order) and one status per planned slot (input order).
 
-    `hidden_spans` are, per detected row, the (start, end) stretches hidden from the camera, in the same units as
-    the products' `x_center`."""
+    `sight` is, per detected row, what the camera could see of it (none hidden, nothing known bare, by default)."""
     _validate(planned, products, detected_rows)
     shelves = _build_shelves(planned)
     rows = _group_rows(products, detected_rows)
@@ -149,8 +170,10 @@ def align_bay(
             best, best_scale = candidate, refined_scale
 
     slot_of_product = _slots_of_products(shelves, rows, best, best_scale)
-    hidden_gaps = _hidden_gaps(shelves, best, best_scale, hidden_spans or {})
-    return _results(planned, products, slot_of_product, hidden_gaps)
+    sight = sight or {}
+    hidden_gaps = _hidden_gaps(shelves, best, best_scale, {row: s.hidden for row, s in sight.items()})
+    seen_bare = _seen_bare_slots(planned, shelves, best, best_scale, sight)
+    return _results(planned, products, slot_of_product, hidden_gaps, seen_bare)
 
 
 def _validate(planned: Sequence[PlannedSlot], products: Sequence[PlacedProduct], detected_rows: int) -> None:
@@ -209,6 +232,8 @@ def _build_shelves(planned: Sequence[PlannedSlot]) -> list[_Shelf]:
                 facing_skus=np.array([f.sku_id for f in facings], dtype=object),
                 unit_mm=cursor / len(facings),
                 total_mm=cursor,
+                facing_height_mm=float(np.median([planned[i].height_mm for i in slot_indices
+                                                  for _ in range(planned[i].facings)])),
             )
         )
     return shelves
@@ -467,6 +492,31 @@ def _hidden_gaps(shelves: list[_Shelf], bay: _BayAlignment, scale: float,
     return slots
 
 
+def _seen_bare_slots(planned: Sequence[PlannedSlot], shelves: list[_Shelf], bay: _BayAlignment, scale: float,
+                     sight: dict[int, RowSight]) -> set[int]:
+    """Planned-slot indices whose part in sight mostly shows the bay's bare back (`SEEN_BARE_SHARE`), among those of
+    SKUs about as tall as their shelf's facings (`SHORT_SKU`)."""
+    by_shelf: dict[int, list[RowSight]] = {}
+    for row, shelf_number in bay.shelf_of_row.items():
+        by_shelf.setdefault(shelf_number, []).append(sight.get(row, RowSight()))
+    slots = set()
+    for shelf in shelves:
+        seen = by_shelf.get(shelf.shelf, [])
+        for slot_index, start_mm, end_mm in zip(shelf.slot_indices, shelf.slot_starts_mm, shelf.slot_ends_mm):
+            if planned[slot_index].height_mm < SHORT_SKU * shelf.facing_height_mm:
+                continue
+            start, end = start_mm * scale, end_mm * scale
+            bare = sum(_overlap(row.bare, start, end) for row in seen)
+            filled = sum(_overlap(row.filled, start, end) for row in seen)
+            if bare >= SEEN_BARE_WIDTH * (end - start) and bare >= SEEN_BARE_SHARE * (bare + filled):
+                slots.add(slot_index)
+    return slots
+
+
+def _overlap(spans: Spans, start: float, end: float) -> float:
+    return sum(max(0.0, min(end, span_end) - max(start, span_start)) for span_start, span_end in spans)
+
+
 def _nearest_slot(shelf: _Shelf, x_mm: float) -> int:
     outside = np.maximum(shelf.slot_starts_mm - x_mm, 0.0) + np.maximum(x_mm - shelf.slot_ends_mm, 0.0)
     return shelf.slot_indices[int(np.argmin(outside))]
@@ -474,7 +524,7 @@ def _nearest_slot(shelf: _Shelf, x_mm: float) -> int:
 
 def _results(
     planned: Sequence[PlannedSlot], products: Sequence[PlacedProduct], slot_of_product: dict[int, int],
-    hidden_gaps: Sequence[int],
+    hidden_gaps: Sequence[int], seen_bare: set[int],
 ) -> tuple[list[Placement], list[SlotStatus]]:
     present = [0] * len(planned)
     hidden = [0] * len(planned)
@@ -494,6 +544,7 @@ def _results(
         hidden[slot_index] += int(out_of_sight)
         placements.append(Placement(product.index, slot.shelf, slot.position, not (matches or out_of_sight),
                                     slot.sku_id if matches else product.sku_id, out_of_sight))
-    statuses = [SlotStatus(s.shelf, s.position, s.sku_id, s.facings, present[i], hidden[i])
+    statuses = [SlotStatus(s.shelf, s.position, s.sku_id, s.facings, present[i],
+                           0 if present[i] == 0 and i in seen_bare else hidden[i])
                 for i, s in enumerate(planned)]
     return placements, statuses

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class PlannedSlot:
-    """One planogram slot: `facings` units of `sku_id` at (shelf, position); shelf 1 is the top."""
+    """One planogram slot: `facings` units of `sku_id` at (shelf, position); shelf 1 is the top. `height_mm` is how
+    tall its SKU stands (NaN where the catalog does not say)."""
 
     shelf: int
     position: int
     sku_id: str
     facings: int
     width_mm: float
+    height_mm: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,20 @@ class PlacedProduct:
     close_skus: frozenset[str] = frozenset()
     occluded: float = 0.0
     resembled_skus: frozenset[str] = frozenset()
+
+
+Spans = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class RowSight:
+    """What the camera could see of one detected row, as (start, end) stretches in the units of `x_center`:
+    `hidden` where something in front hides it, `bare` and `filled` where the part of it in sight shows the bay's
+    bare back and something standing."""
+
+    hidden: Spans = ()
+    bare: Spans = ()
+    filled: Spans = ()
 
 
 @dataclass(frozen=True)

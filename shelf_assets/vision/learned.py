@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
+from shelf_assets.vision.bare_shelf import RowBand, bare_and_filled_spans
 from shelf_assets.vision.crops import context_crops, detector_input, detector_scale, packshot_face
 from shelf_assets.vision.matcher import PackshotMatcher, SkuMatch, matches_from_scores
-from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow
+from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow, Spans
 
 STRIDE = 8
 
@@ -375,10 +376,11 @@ class LearnedDetector:
             }
             for position, index in enumerate(indices):
                 results[index] = self._read_maps({key: value[position] for key, value in maps.items()},
-                                                 fixture_types[index], views[index])
+                                                 fixture_types[index], views[index], inputs[index])
         return results
 
-    def _read_maps(self, maps: dict[str, np.ndarray], fixture_type: str, view: BayView) -> LearnedResult:
+    def _read_maps(self, maps: dict[str, np.ndarray], fixture_type: str, view: BayView,
+                   pixels: np.ndarray) -> LearnedResult:
         settings = self.settings.get(fixture_type, FixtureSettings())
         width = view.image.width * view.scale
         valid_cols = max(1, round(width / STRIDE))
@@ -387,26 +389,31 @@ class LearnedDetector:
                                   min_line_cells(boxes, valid_cols, settings.min_line_share))
         result = assemble_bay(boxes, scores, lines, settings, width, occluded_shares(maps["occluder"][0], boxes))
         if result.detection is not None:
-            result.detection = _with_hidden_spans(result.detection, maps["occluder"][0])
+            result.detection = _with_row_sight(result.detection, maps["occluder"][0], pixels)
             result.detection = _rescaled(result.detection, 1.0 / view.scale, view.left, view.top)
         return result
 
 
-def _with_hidden_spans(detection: BayDetection, occluder: np.ndarray) -> BayDetection:
-    """Rows with their hidden stretches, each row's band as tall as the facings standing on it (or the bay's)."""
-    heights = {row.row: [p.y1 - p.y0 for p in detection.products if p.row == row.row] for row in detection.rows}
+def _with_row_sight(detection: BayDetection, occluder: np.ndarray, pixels: np.ndarray) -> BayDetection:
+    """Rows with their hidden, bare and filled stretches, each row's band as tall as the facings standing on it (or
+    the bay's)."""
     bay_height = float(np.median([p.y1 - p.y0 for p in detection.products]))
-    rows = [replace(row, hidden=hidden_spans(occluder, row, float(np.median(heights[row.row])) if heights[row.row]
-                                             else bay_height))
-            for row in detection.rows]
+    bands = []
+    for row in detection.rows:
+        on_row = [p for p in detection.products if p.row == row.row]
+        bands.append(RowBand(row, float(np.median([p.y1 - p.y0 for p in on_row])) if on_row else bay_height, on_row))
+    rows = [replace(band.row, hidden=hidden_spans(occluder, band.row, band.height), bare=bare, filled=filled)
+            for band, (bare, filled) in zip(bands, bare_and_filled_spans(pixels, occluder, bands))]
     return replace(detection, rows=rows)
 
 
 def _rescaled(detection: BayDetection, factor: float, left: float = 0.0, top: float = 0.0) -> BayDetection:
     """The detection in the working image's pixels: scaled by `factor`, then moved by the view's corner."""
+    def moved(spans: Spans) -> Spans:
+        return tuple((x0 * factor + left, x1 * factor + left) for x0, x1 in spans)
+
     rows = [ShelfRow(r.row, r.y_top * factor + top, r.y_bottom * factor + top, r.x_left * factor + left,
-                     r.x_right * factor + left, tuple((x0 * factor + left, x1 * factor + left) for x0, x1 in r.hidden),
-                     r.foreshortening)
+                     r.x_right * factor + left, moved(r.hidden), r.foreshortening, moved(r.bare), moved(r.filled))
             for r in detection.rows]
     products = [ProductBox(p.x0 * factor + left, p.y0 * factor + top, p.x1 * factor + left, p.y1 * factor + top,
                            p.row, p.confidence, p.occluded) for p in detection.products]

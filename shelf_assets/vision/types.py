@@ -8,21 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+Spans = tuple[tuple[float, float], ...]
+"""(x0, x1) stretches along a row, in pixels."""
+
 
 @dataclass(frozen=True)
 class ShelfRow:
     """One band of products standing on one shelf, top to bottom numbered from 1; `hidden` are the (x0, x1)
     stretches of it that something in front of the shelf hides (none from a detector that cannot tell), and
     `foreshortening` how large things look at the row's right end against its left end: below 1 in a bay shot
-    from its left, whose right end is farther from the camera (1 from a detector that cannot tell)."""
+    from its left, whose right end is farther from the camera (1 from a detector that cannot tell).
+    `bare` and `filled` are the stretches whose part in sight shows the bay's bare back, and something standing
+    (`vision.bare_shelf`; none from a detector that cannot tell)."""
 
     row: int
     y_top: float
     y_bottom: float
     x_left: float
     x_right: float
-    hidden: tuple[tuple[float, float], ...] = ()
+    hidden: Spans = ()
     foreshortening: float = 1.0
+    bare: Spans = ()
+    filled: Spans = ()
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,15 @@ def test_a_row_seen_turning_away_is_placed_along_the_shelf_not_along_the_photo(f
                                         for _ in range(facings)]
     assert not placed.misplaced.any()
     assert not slots.out_of_stock.any()
+
+
+@pytest.mark.parametrize(("row_bare", "out_of_stock"), [("", False), ("395.0:470.0", True)],
+                         ids=["nothing in sight of it", "its sliver in sight shows the bare back"])
+def test_a_hidden_empty_slot_is_a_gap_only_where_the_row_shows_bare_back_there(row_bare, out_of_stock):
+    detections = _row_seen_turning_away(1.0)
+    detections = detections[detections.sku_id != "SKU-B"].assign(row_hidden="390.0:480.0", row_bare=row_bare,
+                                                                row_filled="")
+    processed = pd.DataFrame([dict(store_id="store-001", date="2026-11-02", bay_id="bay-01", planogram_id="PG-1")])
+    _, slots = place_store_day(detections, processed, _master())
+    assert slots.set_index("sku_id").out_of_stock.to_dict() == {"SKU-A": False, "SKU-B": out_of_stock,
+                                                                "SKU-C": False}

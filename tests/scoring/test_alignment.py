@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from shelf_assets.scoring.alignment import AlignmentError, align_bay
-from shelf_assets.scoring.types import PlacedProduct, Placement, PlannedSlot
+from shelf_assets.scoring.types import PlacedProduct, Placement, PlannedSlot, RowSight
 
 
 def shelf(number: int, *slots: tuple[str, int], width_mm: float = 100.0) -> list[PlannedSlot]:
@@ -94,10 +94,31 @@ def test_an_unknown_that_resembles_only_another_sku_is_misplaced_unless_mostly_h
 def test_an_empty_facing_where_the_row_is_hidden_is_hidden_but_one_in_plain_view_is_a_gap():
     planned = shelf(1, ("A", 1), ("B", 2), ("C", 1), ("D", 1))
     products = products_at(1, "A.B.D", 500)
-    placements, statuses = align_bay(planned, products, 1, hidden_spans={1: [(0.18, 0.42)]})
+    placements, statuses = align_bay(planned, products, 1, sight={1: RowSight(hidden=((0.18, 0.42),))})
     assert [(s.sku_id, s.present, s.hidden, s.out_of_stock) for s in statuses] == [
         ("A", 1, 0, False), ("B", 1, 1, False), ("C", 0, 0, True), ("D", 1, 0, False)]
     assert not any(p.hidden or p.misplaced for p in placements)
+
+
+@pytest.mark.parametrize(("bare", "filled", "out_of_stock"), [
+    (((0.35, 0.65),), (), True),
+    (((0.34, 0.45),), ((0.45, 0.66),), False),
+    (((0.60, 0.68),), (), False),
+], ids=["its part in sight is bare", "something stands in most of its part in sight", "only a sliver by its neighbour"])
+def test_a_hidden_slot_is_a_gap_when_what_is_in_sight_of_it_shows_bare_back(bare, filled, out_of_stock):
+    planned = shelf(1, ("A", 1), ("B", 1), ("C", 1))
+    _, statuses = align_bay(planned, products_at(1, "A.C", 300), 1,
+                            sight={1: RowSight(hidden=((0.30, 0.70),), bare=bare, filled=filled)})
+    assert [(s.sku_id, s.out_of_stock, s.unseen) for s in statuses] == [
+        ("A", False, False), ("B", out_of_stock, not out_of_stock), ("C", False, False)]
+
+
+def test_a_hidden_slot_of_a_short_sku_is_not_seen_empty_by_the_back_above_where_its_packs_would_stand():
+    planned = [replace(slot, height_mm=100.0 if slot.sku_id == "B" else 200.0)
+               for slot in shelf(1, ("A", 1), ("B", 1), ("C", 1))]
+    _, statuses = align_bay(planned, products_at(1, "A.C", 300), 1,
+                            sight={1: RowSight(hidden=((0.30, 0.70),), bare=((0.35, 0.65),))})
+    assert (statuses[1].out_of_stock, statuses[1].unseen) == (False, True)
 
 
 @pytest.mark.parametrize(("left_piece", "right_piece"), [("CC...", "..DDE"), ("CC..E", "..DD.")],
