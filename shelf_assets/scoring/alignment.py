@@ -485,9 +485,7 @@ def _hidden_gaps(shelves: list[_Shelf], bay: _BayAlignment, scale: float,
                 continue
             start = (facing.centre_mm - facing.width_mm / 2) * scale
             end = (facing.centre_mm + facing.width_mm / 2) * scale
-            covered = sum(max(0.0, min(end, span_end) - max(start, span_start))
-                          for span_start, span_end in merged)
-            if covered >= HIDDEN_GAP_SHARE * (end - start):
+            if _overlap(merged, start, end) >= HIDDEN_GAP_SHARE * (end - start):
                 slots.append(facing.slot)
     return slots
 

@@ -92,7 +92,7 @@ HIDDEN_SPAN_SHARE = 0.5
 """A column of a shelf row counts as hidden when the occluder map covers this much of the row's height there."""
 
 
-def hidden_spans(occluder: np.ndarray, row: ShelfRow, band_height: float) -> tuple[tuple[float, float], ...]:
+def hidden_spans(occluder: np.ndarray, row: ShelfRow, band_height: float) -> Spans:
     """(x0, x1) stretches of a row, in input pixels, where the occluder map covers the band of `band_height`
     standing on the row's floor: where a facing could be but no box was found, the camera could not see."""
     rows, cols = occluder.shape
