@@ -170,9 +170,9 @@ def align_bay(
             best, best_scale = candidate, refined_scale
 
     slot_of_product = _slots_of_products(shelves, rows, best, best_scale)
-    sight = sight or {}
-    hidden_gaps = _hidden_gaps(shelves, best, best_scale, {row: s.hidden for row, s in sight.items()})
-    seen_bare = _seen_bare_slots(planned, shelves, best, best_scale, sight)
+    shelf_sight = _sight_of_shelves(best, sight or {})
+    hidden_gaps = _hidden_gaps(shelves, best, best_scale, shelf_sight)
+    seen_bare = _seen_bare_slots(planned, shelves, best_scale, shelf_sight)
     return _results(planned, products, slot_of_product, hidden_gaps, seen_bare)
 
 
@@ -462,20 +462,27 @@ def _slots_of_products(
     return slot_of_product
 
 
+def _sight_of_shelves(bay: _BayAlignment, sight: dict[int, RowSight]) -> dict[int, list[RowSight]]:
+    """What the camera saw of each mapped shelf: the sight of every row aligned to it."""
+    by_shelf: dict[int, list[RowSight]] = {}
+    for row, shelf_number in bay.shelf_of_row.items():
+        by_shelf.setdefault(shelf_number, []).append(sight.get(row, RowSight()))
+    return by_shelf
+
+
 def _hidden_gaps(shelves: list[_Shelf], bay: _BayAlignment, scale: float,
-                 hidden_spans: dict[int, Sequence[tuple[float, float]]]) -> list[int]:
+                 shelf_sight: dict[int, list[RowSight]]) -> list[int]:
     """Planned-slot index of every facing left without a product where its rows are hidden (one entry per facing)."""
     filled: dict[int, set[int]] = {}
-    spans: dict[int, list[tuple[float, float]]] = {}
     for row, shelf_number in bay.shelf_of_row.items():
         filled.setdefault(shelf_number, set()).update(bay.facing_of_product[row])
-        spans.setdefault(shelf_number, []).extend(hidden_spans.get(row, ()))
     slots = []
     for shelf in shelves:
-        if not spans.get(shelf.shelf):
+        hidden = [span for row in shelf_sight.get(shelf.shelf, []) for span in row.hidden]
+        if not hidden:
             continue
         merged: list[list[float]] = []
-        for span_start, span_end in sorted(spans[shelf.shelf]):
+        for span_start, span_end in sorted(hidden):
             if merged and span_start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], span_end)
             else:
@@ -490,16 +497,13 @@ def _hidden_gaps(shelves: list[_Shelf], bay: _BayAlignment, scale: float,
     return slots
 
 
-def _seen_bare_slots(planned: Sequence[PlannedSlot], shelves: list[_Shelf], bay: _BayAlignment, scale: float,
-                     sight: dict[int, RowSight]) -> set[int]:
+def _seen_bare_slots(planned: Sequence[PlannedSlot], shelves: list[_Shelf], scale: float,
+                     shelf_sight: dict[int, list[RowSight]]) -> set[int]:
     """Planned-slot indices whose part in sight mostly shows the bay's bare back (`SEEN_BARE_SHARE`), among those of
     SKUs about as tall as their shelf's facings (`SHORT_SKU`)."""
-    by_shelf: dict[int, list[RowSight]] = {}
-    for row, shelf_number in bay.shelf_of_row.items():
-        by_shelf.setdefault(shelf_number, []).append(sight.get(row, RowSight()))
     slots = set()
     for shelf in shelves:
-        seen = by_shelf.get(shelf.shelf, [])
+        seen = shelf_sight.get(shelf.shelf, [])
         for slot_index, start_mm, end_mm in zip(shelf.slot_indices, shelf.slot_starts_mm, shelf.slot_ends_mm):
             if planned[slot_index].height_mm < SHORT_SKU * shelf.facing_height_mm:
                 continue

@@ -98,7 +98,8 @@ class _Cut:
         seen = self.in_sight.reshape(height, -1, STRIDE).sum(axis=(0, 2))
         bare = (panel_coloured & self.in_sight).reshape(height, -1, STRIDE).sum(axis=(0, 2))
         mostly_bare = (seen > 0) & (2 * bare >= seen)
-        return _spans(mostly_bare, self.first, self.row), _spans((seen > 0) & ~mostly_bare, self.first, self.row)
+        return (cell_stretches(mostly_bare, self.first, self.row),
+                cell_stretches((seen > 0) & ~mostly_bare, self.first, self.row))
 
 
 def _under_products(products: list[ProductBox], top: int, bottom: int, left: int, width: int,
@@ -123,7 +124,8 @@ def _panel_colour(sampled: np.ndarray) -> np.ndarray | None:
     return sampled[codes == values[np.argmax(counts)]].mean(axis=0)
 
 
-def _spans(columns: np.ndarray, first: int, row: ShelfRow) -> Spans:
+def cell_stretches(columns: np.ndarray, first: int, row: ShelfRow) -> Spans:
+    """The runs of true `columns` (stride cells, the first at cell `first`) as pixel stretches within `row`'s extent."""
     edges = np.flatnonzero(np.diff(np.r_[0, columns.astype(np.int8), 0]))
     return tuple((float(max((first + start) * STRIDE, row.x_left)), float(min((first + end) * STRIDE, row.x_right)))
                  for start, end in zip(edges[::2], edges[1::2]))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image
 
-from shelf_assets.vision.bare_shelf import RowBand, bare_and_filled_spans
+from shelf_assets.vision.bare_shelf import RowBand, bare_and_filled_spans, cell_stretches
 from shelf_assets.vision.crops import context_crops, detector_input, detector_scale, packshot_face
 from shelf_assets.vision.matcher import PackshotMatcher, SkuMatch, matches_from_scores
 from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow, Spans
@@ -101,10 +101,7 @@ def hidden_spans(occluder: np.ndarray, row: ShelfRow, band_height: float) -> Spa
     first, last = max(int(row.x_left // STRIDE), 0), min(int(-(-row.x_right // STRIDE)), cols)
     if last <= first:
         return ()
-    covered = occluder[top:bottom, first:last].mean(axis=0) >= HIDDEN_SPAN_SHARE
-    edges = np.flatnonzero(np.diff(np.r_[0, covered.astype(np.int8), 0]))
-    return tuple((float(max((first + start) * STRIDE, row.x_left)), float(min((first + end) * STRIDE, row.x_right)))
-                 for start, end in zip(edges[::2], edges[1::2]))
+    return cell_stretches(occluder[top:bottom, first:last].mean(axis=0) >= HIDDEN_SPAN_SHARE, first, row)
 
 
 def min_line_cells(boxes: np.ndarray, valid_cols: int, share: float) -> float:
