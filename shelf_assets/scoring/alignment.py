@@ -462,54 +462,64 @@ def _slots_of_products(
     return slot_of_product
 
 
-def _sight_of_shelves(bay: _BayAlignment, sight: dict[int, RowSight]) -> dict[int, list[RowSight]]:
-    """What the camera saw of each mapped shelf: the sight of every row aligned to it."""
-    by_shelf: dict[int, list[RowSight]] = {}
+def _sight_of_shelves(bay: _BayAlignment, sight: dict[int, RowSight]) -> dict[int, RowSight]:
+    """What the camera saw of each mapped shelf: the sight of the rows aligned to it, each kind of stretch merged
+    across them, so that a stretch two pieces of a broken line both see counts once."""
+    rows_of_shelf: dict[int, list[RowSight]] = {}
     for row, shelf_number in bay.shelf_of_row.items():
-        by_shelf.setdefault(shelf_number, []).append(sight.get(row, RowSight()))
-    return by_shelf
+        rows_of_shelf.setdefault(shelf_number, []).append(sight.get(row, RowSight()))
+    def joined(seen: list[RowSight], kind: str) -> Spans:
+        return _merged([span for row in seen for span in getattr(row, kind)])
+
+    return {shelf_number: RowSight(hidden=joined(seen, "hidden"), bare=joined(seen, "bare"),
+                                   filled=joined(seen, "filled"))
+            for shelf_number, seen in rows_of_shelf.items()}
+
+
+def _merged(spans: Spans) -> Spans:
+    """The same stretches with overlapping ones joined, left to right."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def _hidden_gaps(shelves: list[_Shelf], bay: _BayAlignment, scale: float,
-                 shelf_sight: dict[int, list[RowSight]]) -> list[int]:
+                 shelf_sight: dict[int, RowSight]) -> list[int]:
     """Planned-slot index of every facing left without a product where its rows are hidden (one entry per facing)."""
-    filled: dict[int, set[int]] = {}
+    with_product: dict[int, set[int]] = {}
     for row, shelf_number in bay.shelf_of_row.items():
-        filled.setdefault(shelf_number, set()).update(bay.facing_of_product[row])
+        with_product.setdefault(shelf_number, set()).update(bay.facing_of_product[row])
     slots = []
     for shelf in shelves:
-        hidden = [span for row in shelf_sight.get(shelf.shelf, []) for span in row.hidden]
+        hidden = shelf_sight.get(shelf.shelf, RowSight()).hidden
         if not hidden:
             continue
-        merged: list[list[float]] = []
-        for span_start, span_end in sorted(hidden):
-            if merged and span_start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], span_end)
-            else:
-                merged.append([span_start, span_end])
         for index, facing in enumerate(shelf.facings):
-            if index in filled[shelf.shelf]:
+            if index in with_product[shelf.shelf]:
                 continue
             start = (facing.centre_mm - facing.width_mm / 2) * scale
             end = (facing.centre_mm + facing.width_mm / 2) * scale
-            if _overlap(merged, start, end) >= HIDDEN_GAP_SHARE * (end - start):
+            if _overlap(hidden, start, end) >= HIDDEN_GAP_SHARE * (end - start):
                 slots.append(facing.slot)
     return slots
 
 
 def _seen_bare_slots(planned: Sequence[PlannedSlot], shelves: list[_Shelf], scale: float,
-                     shelf_sight: dict[int, list[RowSight]]) -> set[int]:
+                     shelf_sight: dict[int, RowSight]) -> set[int]:
     """Planned-slot indices whose part in sight mostly shows the bay's bare back (`SEEN_BARE_SHARE`), among those of
     SKUs about as tall as their shelf's facings (`SHORT_SKU`)."""
     slots = set()
     for shelf in shelves:
-        seen = shelf_sight.get(shelf.shelf, [])
+        seen = shelf_sight.get(shelf.shelf, RowSight())
         for slot_index, start_mm, end_mm in zip(shelf.slot_indices, shelf.slot_starts_mm, shelf.slot_ends_mm):
             if planned[slot_index].height_mm < SHORT_SKU * shelf.facing_height_mm:
                 continue
             start, end = start_mm * scale, end_mm * scale
-            bare = sum(_overlap(row.bare, start, end) for row in seen)
-            filled = sum(_overlap(row.filled, start, end) for row in seen)
+            bare, filled = _overlap(seen.bare, start, end), _overlap(seen.filled, start, end)
             if bare >= SEEN_BARE_WIDTH * (end - start) and bare >= SEEN_BARE_SHARE * (bare + filled):
                 slots.add(slot_index)
     return slots

@@ -121,6 +121,15 @@ def test_a_hidden_slot_of_a_short_sku_is_not_seen_empty_by_the_back_above_where_
     assert (statuses[1].out_of_stock, statuses[1].unseen) == (False, True)
 
 
+def test_bare_back_that_both_pieces_of_a_broken_shelf_line_see_counts_once():
+    planned = shelf(1, ("A", 1), ("B", 1), ("C", 1))
+    products = products_at(1, "A..", 300) + [replace(p, row=2) for p in products_at(1, "..C", 300, first_index=1)]
+    piece_sight = RowSight(hidden=((0.30, 0.70),), bare=((0.40, 0.48),))
+    _, statuses = align_bay(planned, products, 2, sight={1: piece_sight, 2: piece_sight})
+    assert [(s.sku_id, s.out_of_stock, s.unseen) for s in statuses] == [
+        ("A", False, False), ("B", False, True), ("C", False, False)]
+
+
 @pytest.mark.parametrize(("left_piece", "right_piece"), [("CC...", "..DDE"), ("CC..E", "..DD.")],
                          ids=["pieces side by side", "the end product stands on the other piece"])
 def test_a_shelf_whose_line_broke_in_two_rows_is_aligned_as_one(left_piece, right_piece):
