@@ -468,6 +468,7 @@ def _sight_of_shelves(bay: _BayAlignment, sight: dict[int, RowSight]) -> dict[in
     rows_of_shelf: dict[int, list[RowSight]] = {}
     for row, shelf_number in bay.shelf_of_row.items():
         rows_of_shelf.setdefault(shelf_number, []).append(sight.get(row, RowSight()))
+
     def joined(seen: list[RowSight], kind: str) -> Spans:
         return _merged([span for row in seen for span in getattr(row, kind)])
 
