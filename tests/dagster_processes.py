@@ -95,12 +95,14 @@ BACKFILL_DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED",
 
 def run_ui_backfill(home: Path, data_root: Path, partition_keys: list[str], logs: Path, timeout: float):
     """Launch a backfill of the audit assets through the webserver, as the UI does, and wait for the daemon to
-    finish it. Returns (backfill id, final status, seconds from launch to end)."""
+    finish it. Returns (backfill id, final status, seconds from launch to end).
+
+    The daemon starts once the backfill is launched: its backfill loop wakes every 30 s, and its first pass then
+    takes the backfill up at once instead of up to half a minute later."""
     port = free_port()
     environment = dagster_environment(home, data_root)
-    with dagster_process("dagster-daemon", ["run"], environment, logs / "daemon.log") as daemon, \
-            dagster_process("dagster-webserver", ["-h", "127.0.0.1", "-p", str(port)], environment,
-                            logs / "webserver.log") as webserver:
+    with dagster_process("dagster-webserver", ["-h", "127.0.0.1", "-p", str(port)], environment,
+                         logs / "webserver.log") as webserver:
         wait_for(lambda: webserver_ready(port), 120, "the webserver", webserver)
         started = time.perf_counter()
         launched = graphql(port, LAUNCH_BACKFILL, {"params": {
@@ -113,5 +115,7 @@ def run_ui_backfill(home: Path, data_root: Path, partition_keys: list[str], logs
         def status() -> str:
             return graphql(port, BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]
 
-        wait_for(lambda: status() in BACKFILL_DONE, timeout, "the backfill to finish", daemon, webserver, interval=5)
-        return backfill_id, status(), time.perf_counter() - started
+        with dagster_process("dagster-daemon", ["run"], environment, logs / "daemon.log") as daemon:
+            wait_for(lambda: status() in BACKFILL_DONE, timeout, "the backfill to finish", daemon, webserver,
+                     interval=5)
+            return backfill_id, status(), time.perf_counter() - started
