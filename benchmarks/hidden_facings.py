@@ -11,8 +11,9 @@ threshold on the box's occluded share, how many facings of the planned SKU would
 are there) and how many foreign or misplaced products would (wrongly: they are a gap or a misplacement), apart for
 the boxes the matcher could not name (the only ones the pipeline reports hidden) and those it named as another SKU;
 for the unnamed ones also how many would when, as the pipeline asks, they must still resemble the planned SKU
-(`SkuMatch.resembled_skus`). These are the figures behind `scoring.alignment.HIDDEN_SHARE` and
-`vision.matcher.RESEMBLANCE_BELOW_FLOOR`. It also counts the products the detector missed
+(`SkuMatch.resembled_skus`), and how well their part in sight correlates with the planned SKU's packshot at each
+floor. These are the figures behind `scoring.alignment.HIDDEN_SHARE`, `vision.matcher.RESEMBLANCE_BELOW_FLOOR` and
+`vision.matcher.VISIBLE_RESEMBLANCE`. It also counts the products the detector missed
 and how many of them were mostly hidden: those are left to `HIDDEN_GAP_SHARE`, the hidden stretches of a row.
 """
 
@@ -32,10 +33,12 @@ from shelf_assets.learning.scenes import render_scenes  # noqa: E402
 from shelf_assets.scoring.alignment import HIDDEN_SHARE  # noqa: E402
 from shelf_assets.scoring.evaluation import box_iou, match_detections  # noqa: E402
 from shelf_assets.vision.learned import LearnedDetector  # noqa: E402
+from shelf_assets.vision.matcher import VISIBLE_RESEMBLANCE  # noqa: E402
 from shelf_assets.vision.model_files import PACKAGED_BUNDLE, load_bundle  # noqa: E402
 from validation_catalogs import add_catalog_arguments, catalog_matcher, seed_range  # noqa: E402
 
 THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
+VISIBLE_FLOORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.42, 0.5, 0.6)
 
 
 def main() -> int:
@@ -49,6 +52,7 @@ def main() -> int:
     own_facings: dict[bool, list[float]] = {True: [], False: []}
     others: dict[bool, list[float]] = {True: [], False: []}
     missed = []
+    visible_of_planned: dict[bool, list[float]] = {True: [], False: []}
     for seed in seed_range(args.seeds):
         scenes, _ = render_scenes(seed, args.bays, args.difficulty)
         matcher = catalog_matcher(bundle, seed)
@@ -59,11 +63,14 @@ def main() -> int:
                 continue
             boxes = result.detection.products
             matches = matcher.identify(image, boxes)
+            spread = 1 + matcher.weight
+            visible = matcher.correlation.visible_scores(image, boxes, matcher.scores(image, boxes) / spread,
+                                                         matcher.threshold / spread)
             found = np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=float).reshape(-1, 4)
             truth_of_box, _ = match_detections(box_iou(found, scene.boxes.astype(float)),
                                                np.array([b.confidence for b in boxes]),
                                                np.zeros(len(scene.boxes), dtype=bool))
-            for box, match, truth in zip(boxes, matches, truth_of_box):
+            for box, match, truth, in_sight in zip(boxes, matches, truth_of_box, visible):
                 if truth < 0:
                     continue
                 planned = scene.planned_sku_ids[truth]
@@ -72,6 +79,9 @@ def main() -> int:
                 own = scene.product_ids[truth] == planned
                 resembles = planned in match.resembled_skus
                 (own_facings if own else others)[not match.sku_id].append((box.occluded, resembles))
+                if not match.sku_id and box.occluded >= HIDDEN_SHARE:
+                    planned_in_sight = in_sight[matcher.sku_ids.index(planned)]
+                    visible_of_planned[own].append(float(planned_in_sight))
             matched = set(truth_of_box)
             missed.extend(float(occluded) for index, occluded in enumerate(scene.occluded) if index not in matched)
         print(f"catalog {seed} done", flush=True)
@@ -91,6 +101,16 @@ def main() -> int:
                 counts.append(f"{int(hidden.sum()):4d}" + (
                     f" ({int((hidden & (shares_and_resemblance[:, 1] > 0)).sum()):4d})" if unnamed else ""))
             print(f"  {threshold:17.2f} | {counts[0]} of {len(own):4d} | {counts[1]} of {len(other):4d}{marker}")
+    own, other = (np.array(visible_of_planned[kind]) for kind in (True, False))
+    print(f"  unnamed boxes at least {HIDDEN_SHARE:.0%} hidden with enough in sight to compare "
+          f"({int(np.isnan(own).sum())} planned facings and {int(np.isnan(other).sum())} others had too little): "
+          f"the correlation of their part in sight with the planned SKU's packshot")
+    own, other = own[np.isfinite(own)], other[np.isfinite(other)]
+    print("  correlation >= | planned facings | foreign/misplaced")
+    for floor in VISIBLE_FLOORS:
+        marker = "  <- VISIBLE_RESEMBLANCE" if floor == VISIBLE_RESEMBLANCE else ""
+        print(f"  {floor:14.2f} | {int((own >= floor).sum()):4d} of {len(own):4d} | "
+              f"{int((other >= floor).sum()):4d} of {len(other):4d}{marker}")
     print(f"  products the detector missed: {len(missed)}, of them half or more hidden (truth): "
           f"{sum(occluded >= 0.5 for occluded in missed)}")
     return 0

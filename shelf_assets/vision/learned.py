@@ -17,7 +17,7 @@ from PIL import Image
 
 from shelf_assets.vision.bare_shelf import RowBand, bare_and_filled_spans, cell_stretches
 from shelf_assets.vision.crops import context_crops, detector_input, detector_scale, packshot_face
-from shelf_assets.vision.matcher import PackshotMatcher, SkuMatch, matches_from_scores
+from shelf_assets.vision.matcher import HIDDEN_GRID, PackshotMatcher, SkuMatch, matches_from_scores
 from shelf_assets.vision.types import BayDetection, ProductBox, ShelfRow, Spans
 
 STRIDE = 8
@@ -86,6 +86,23 @@ def occluded_shares(occluder: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         hidden = integral[bottom, right] - integral[top, right] - integral[bottom, left] + integral[top, left]
         shares[index] = hidden / ((bottom - top) * (right - left))
     return shares
+
+
+def hidden_grids(occluder: np.ndarray, boxes: np.ndarray, shape: tuple[int, int] = HIDDEN_GRID) -> np.ndarray:
+    """(N, rows, cols) occluder probability at the centres of a grid over each box (input pixels), read bilinearly
+    between the stride cells' centres: where in the box something stands in front of it."""
+    rows, cols = occluder.shape
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    fractions_y = (np.arange(shape[0]) + 0.5) / shape[0]
+    fractions_x = (np.arange(shape[1]) + 0.5) / shape[1]
+    y = np.clip((boxes[:, 1:2] + fractions_y * (boxes[:, 3:4] - boxes[:, 1:2])) / STRIDE - 0.5, 0.0, rows - 1.0)
+    x = np.clip((boxes[:, 0:1] + fractions_x * (boxes[:, 2:3] - boxes[:, 0:1])) / STRIDE - 0.5, 0.0, cols - 1.0)
+    top, left = np.floor(y).astype(int)[:, :, None], np.floor(x).astype(int)[:, None, :]
+    bottom, right = np.minimum(top + 1, rows - 1), np.minimum(left + 1, cols - 1)
+    down, across = y[:, :, None] - top, x[:, None, :] - left
+    upper = occluder[top, left] * (1 - across) + occluder[top, right] * across
+    lower = occluder[bottom, left] * (1 - across) + occluder[bottom, right] * across
+    return upper * (1 - down) + lower * down
 
 
 HIDDEN_SPAN_SHARE = 0.5
@@ -386,9 +403,17 @@ class LearnedDetector:
                                   min_line_cells(boxes, valid_cols, settings.min_line_share))
         result = assemble_bay(boxes, scores, lines, settings, width, occluded_shares(maps["occluder"][0], boxes))
         if result.detection is not None:
+            result.detection = _with_hidden_grids(result.detection, maps["occluder"][0])
             result.detection = _with_row_sight(result.detection, maps["occluder"][0], pixels)
             result.detection = _rescaled(result.detection, 1.0 / view.scale, view.left, view.top)
         return result
+
+
+def _with_hidden_grids(detection: BayDetection, occluder: np.ndarray) -> BayDetection:
+    boxes = np.array([(p.x0, p.y0, p.x1, p.y1) for p in detection.products], dtype=np.float64).reshape(-1, 4)
+    products = [replace(product, hidden_grid=tuple(map(tuple, grid.tolist())))
+                for product, grid in zip(detection.products, hidden_grids(occluder, boxes))]
+    return replace(detection, products=products)
 
 
 def _with_row_sight(detection: BayDetection, occluder: np.ndarray, pixels: np.ndarray) -> BayDetection:
@@ -412,8 +437,8 @@ def _rescaled(detection: BayDetection, factor: float, left: float = 0.0, top: fl
     rows = [ShelfRow(r.row, r.y_top * factor + top, r.y_bottom * factor + top, r.x_left * factor + left,
                      r.x_right * factor + left, moved(r.hidden), r.foreshortening, moved(r.bare), moved(r.filled))
             for r in detection.rows]
-    products = [ProductBox(p.x0 * factor + left, p.y0 * factor + top, p.x1 * factor + left, p.y1 * factor + top,
-                           p.row, p.confidence, p.occluded) for p in detection.products]
+    products = [replace(p, x0=p.x0 * factor + left, y0=p.y0 * factor + top, x1=p.x1 * factor + left,
+                        y1=p.y1 * factor + top) for p in detection.products]
     return BayDetection(rows=rows, products=products, detector=detection.detector)
 
 
@@ -466,5 +491,7 @@ class EmbeddingMatcher:
         if not boxes or self.face_vectors is None:
             return [SkuMatch("", 0.0) for _ in boxes]
         spread = 1 + self.weight
-        return matches_from_scores(self.scores(image, boxes) / spread, self.sku_ids, self.threshold / spread,
-                                   [box.occluded for box in boxes])
+        table = self.scores(image, boxes) / spread
+        floor = self.threshold / spread
+        visible = self.correlation.visible_scores(image, boxes, table, floor) if self.weight else None
+        return matches_from_scores(table, self.sku_ids, floor, [box.occluded for box in boxes], visible)

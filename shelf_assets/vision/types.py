@@ -35,7 +35,9 @@ class ShelfRow:
 @dataclass(frozen=True)
 class ProductBox:
     """One detected product facing, on the shelf row it stands on; `occluded` is the share of its box the detector
-    saw something stand in front of (0 from a detector that cannot tell)."""
+    saw something stand in front of (0 from a detector that cannot tell), and `hidden_grid` where: how likely
+    each cell of a rows × columns grid over the box is hidden, top row first (empty from a detector that cannot
+    tell). The matcher compares only the part in sight of a partly hidden product with the packshots."""
 
     x0: float
     y0: float
@@ -44,6 +46,7 @@ class ProductBox:
     row: int
     confidence: float
     occluded: float = 0.0
+    hidden_grid: tuple[tuple[float, ...], ...] = ()
 
 
 @dataclass

@@ -19,6 +19,7 @@ from shelf_assets.vision.learned import (
     ShelfLine,
     assemble_bay,
     decode_centres,
+    hidden_grids,
     hidden_spans,
     min_line_cells,
     occluded_shares,
@@ -151,6 +152,19 @@ def test_each_box_carries_the_share_of_it_the_occluder_map_covers():
     result = assemble_bay(boxes[:2], np.array([0.9, 0.9]), [_flat_line(40.0)], FixtureSettings(), 80.0,
                           occluded_shares(occluder, boxes[:2]))
     assert [box.occluded for box in result.detection.products] == pytest.approx([0.5, 0.0])
+
+
+def test_each_box_carries_where_in_it_the_occluder_map_covers_it():
+    occluder = np.zeros((10, 10))
+    occluder[:, :5] = 1.0
+    boxes = np.array([[0, 0, 80, 80], [40, 0, 80, 80]], dtype=np.float32)
+
+    whole_width, right_half = hidden_grids(occluder, boxes, (7, 5))
+
+    assert whole_width[:, :2] == pytest.approx(np.ones((7, 2)))
+    assert whole_width[:, 2] == pytest.approx(np.full(7, 0.5))
+    assert whole_width[:, 3:] == pytest.approx(np.zeros((7, 2)))
+    assert right_half == pytest.approx(np.zeros((7, 5)))
 
 
 def test_a_row_is_hidden_where_the_occluder_covers_the_band_standing_on_its_floor():

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from shelf_assets.vision.matcher import (
     CLOSE_CALL_BELOW_FLOOR,
@@ -177,6 +178,46 @@ def test_a_partly_hidden_unknown_resembles_the_skus_within_reach_of_the_floor_th
     assert a_fifth_hidden.resembled_skus == ("A",)
     assert a_third_hidden.resembled_skus == ("A", "B")
     assert (known.sku_id, known.resembled_skus) == ("A", ())
+
+
+def _half_behind_a_pillar(face: Image.Image) -> tuple[Image.Image, ProductBox]:
+    """A product pasted on a grey shelf with its left half behind a dark pillar, which its grid reports hidden."""
+    scene = Image.new("RGB", (160, 220), (120, 120, 110))
+    scene.paste(face.resize((60, 120), Image.Resampling.LANCZOS), (50, 50))
+    ImageDraw.Draw(scene).rectangle((40, 30, 80, 190), fill=(30, 30, 35))
+    grid = tuple((1.0, 1.0, 0.5, 0.0, 0.0) for _ in range(7))
+    return scene, ProductBox(50, 50, 110, 170, row=1, confidence=1.0, occluded=0.5, hidden_grid=grid)
+
+
+def test_a_half_hidden_unknown_resembles_the_skus_whose_part_in_sight_matches_what_it_shows():
+    faces = {"SKU-0": packshot(RED, YELLOW, (0, 0, 0)), "SKU-1": packshot(RED, GREEN, (0, 0, 0))}
+    matcher = PackshotMatcher(list(faces), list(faces.values()))
+    upside_down_brand = ImageOps.flip(packshot(BLUE, YELLOW, (255, 255, 255)))
+    never_named = np.full((1, len(faces)), -1.0)
+    seen = {}
+    for name, face in (("own", faces["SKU-0"]), ("foreign", upside_down_brand)):
+        scene, box = _half_behind_a_pillar(face)
+        visible = matcher.visible_scores(scene, [box], never_named, floor=0.0)
+        (match,) = matches_from_scores(never_named, list(faces), 0.0, [box.occluded], visible)
+        seen[name] = visible[0], matcher.scores(scene, [box])[0], match.resembled_skus
+
+    own_in_sight, own_whole, own_resembles = seen["own"]
+    assert own_in_sight[0] > own_whole[0] + 0.2 and own_in_sight[0] > own_in_sight[1]
+    assert own_resembles[0] == "SKU-0"
+    assert seen["foreign"][2] == ()
+
+
+def test_only_unnamed_partly_hidden_boxes_with_enough_in_sight_are_compared_by_their_part_in_sight():
+    matcher = PackshotMatcher(list(CATALOG), list(CATALOG.values()))
+    scene, box = _half_behind_a_pillar(CATALOG["SKU-RED-LEMON"])
+    unhidden = ProductBox(50, 50, 110, 170, row=1, confidence=1.0)
+    all_but_a_corner = replace(box, hidden_grid=tuple((1.0,) * 5 for _ in range(6)) + ((0.0,) * 5,))
+    boxes = [box, unhidden, all_but_a_corner]
+    never_named = np.full((3, len(CATALOG)), -1.0)
+
+    assert np.isfinite(matcher.visible_scores(scene, boxes, never_named, floor=0.0)).all(axis=1).tolist() == [
+        True, False, False]
+    assert np.isnan(matcher.visible_scores(scene, boxes, np.ones((3, len(CATALOG))), floor=0.0)).all()
 
 
 def test_close_calls_are_capped_and_ordered_best_first():
