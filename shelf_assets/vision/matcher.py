@@ -86,7 +86,8 @@ HIDDEN_GRID = (THUMB_HEIGHT // _COARSE_POOL, THUMB_WIDTH // _COARSE_POOL)
 """Rows × columns of the grid a detector reports a box's hidden part on (`ProductBox.hidden_grid`): the coarse
 descriptor's cells, each 4 × 4 thumbnail cells."""
 HIDDEN_CELL = 0.5
-"""A grid cell at least this likely hidden is left out of the comparison of the part in sight."""
+"""A grid cell at least this likely hidden is left out of the comparison of the part in sight. On the six validation
+chains (see `VISIBLE_RESEMBLANCE`) 0.3 gave F1 0.925/0.958/0.944/0.938/0.985/0.926, 0.7 the same as 0.5."""
 MIN_VISIBLE_SHARE = 0.25
 """Less of a box in sight than this is too little to compare with anything."""
 VISIBLE_RESEMBLANCE = 0.15
