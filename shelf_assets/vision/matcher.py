@@ -146,12 +146,13 @@ def matches_from_scores(table: np.ndarray, sku_ids: Sequence[str], floor: float,
         close = tuple(sku_ids[index] for index in order[1 if known else 0:MAX_CLOSE_SKUS + 1]
                       if row[index] >= close_floor)
         resembled: tuple[str, ...] = ()
-        if not known and hidden_share > 0 and np.isfinite(sight).all():
-            resembled = tuple(sku_ids[index] for index in np.argsort(-sight, kind="stable")
-                              if sight[index] >= VISIBLE_RESEMBLANCE)
-        elif not known and hidden_share > 0:
-            resemblance_floor = floor - RESEMBLANCE_BELOW_FLOOR - RESEMBLANCE_PER_HIDDEN_SHARE * hidden_share
-            resembled = tuple(sku_ids[index] for index in order if row[index] >= resemblance_floor)
+        if not known and hidden_share > 0:
+            if np.isfinite(sight).all():
+                resembled = tuple(sku_ids[index] for index in np.argsort(-sight, kind="stable")
+                                  if sight[index] >= VISIBLE_RESEMBLANCE)
+            else:
+                resemblance_floor = floor - RESEMBLANCE_BELOW_FLOOR - RESEMBLANCE_PER_HIDDEN_SHARE * hidden_share
+                resembled = tuple(sku_ids[index] for index in order if row[index] >= resemblance_floor)
         matches.append(SkuMatch(sku_ids[order[0]] if known else "", float(np.clip(best, 0.0, 1.0)),
                                 close[:MAX_CLOSE_SKUS], resembled))
     return matches
@@ -183,6 +184,14 @@ def _masked_units(planes: np.ndarray, in_sight: np.ndarray) -> np.ndarray:
     means = (planes * in_sight).sum(axis=-1, keepdims=True) / in_sight.sum()
     flat = ((planes - means) * in_sight).reshape(len(planes), -1)
     return flat / np.maximum(np.linalg.norm(flat, axis=-1, keepdims=True), 1e-6)
+
+
+def _windows(grids: np.ndarray) -> np.ndarray:
+    """(n_boxes, n_scales, 3, H+2s, W+2s) search grids → (n_boxes, n_windows, 3, cells): every thumbnail-sized window
+    at every shift and scale."""
+    windows = sliding_window_view(grids, (THUMB_HEIGHT, THUMB_WIDTH), axis=(3, 4))
+    windows = np.ascontiguousarray(windows.transpose(0, 1, 3, 4, 2, 5, 6))
+    return windows.reshape(len(grids), -1, 3, THUMB_HEIGHT * THUMB_WIDTH)
 
 
 def _pool(planes: np.ndarray, factor: int) -> np.ndarray:
@@ -320,10 +329,8 @@ class PackshotMatcher:
         grids = _search_grids(rgb, [boxes[index] for index in chosen])
         penalty = self._aspect_penalty([boxes[index] for index in chosen])
         templates = self._planes.reshape(len(self.sku_ids), 3, -1)
-        for position, index in enumerate(chosen):
+        for position, (index, windows) in enumerate(zip(chosen, _windows(grids))):
             in_sight = masks[index].ravel().astype(np.float32)
-            windows = sliding_window_view(grids[position], (THUMB_HEIGHT, THUMB_WIDTH), axis=(2, 3))
-            windows = windows.transpose(0, 2, 3, 1, 4, 5).reshape(-1, 3, THUMB_HEIGHT * THUMB_WIDTH)
             visible[index] = (_masked_units(windows, in_sight) @ _masked_units(templates, in_sight).T).max(axis=0)
             visible[index] -= penalty[position]
         return visible
@@ -337,8 +344,7 @@ class PackshotMatcher:
         """
         n_boxes = grids.shape[0]
         cells = THUMB_HEIGHT * THUMB_WIDTH
-        windows = sliding_window_view(grids, (THUMB_HEIGHT, THUMB_WIDTH), axis=(3, 4))
-        windows = np.ascontiguousarray(windows.transpose(0, 1, 3, 4, 2, 5, 6)).reshape(n_boxes, -1, 3, cells)
+        windows = _windows(grids)
         pattern_part = templates[..., : 3 * cells]
         mean_part = templates[..., 3 * cells:]
         dots = windows.reshape(n_boxes, windows.shape[1], -1) @ pattern_part.transpose(0, 2, 1)
