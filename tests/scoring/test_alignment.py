@@ -100,6 +100,16 @@ def test_an_empty_facing_where_the_row_is_hidden_is_hidden_but_one_in_plain_view
     assert not any(p.hidden or p.misplaced for p in placements)
 
 
+@pytest.mark.parametrize(("hidden", "out_of_stock"), [
+    (((0.20, 0.43), (0.57, 0.80)), False),
+    (((0.20, 0.43), (0.73, 0.80)), True),
+], ids=["a dip narrower than a facing", "a stretch in sight wider than a facing"])
+def test_hidden_stretches_closer_than_a_facing_hide_the_empty_facings_between_them(hidden, out_of_stock):
+    planned = shelf(1, ("A", 1), ("B", 2), ("C", 1))
+    _, statuses = align_bay(planned, products_at(1, "A..C", 400), 1, sight={1: RowSight(hidden=hidden)})
+    assert (statuses[1].hidden, statuses[1].out_of_stock) == ((0, True) if out_of_stock else (2, False))
+
+
 @pytest.mark.parametrize(("bare", "filled", "out_of_stock"), [
     (((0.35, 0.65),), (), True),
     (((0.34, 0.45),), ((0.45, 0.66),), False),
