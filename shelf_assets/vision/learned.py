@@ -106,7 +106,10 @@ def hidden_grids(occluder: np.ndarray, boxes: np.ndarray, shape: tuple[int, int]
 
 
 HIDDEN_SPAN_SHARE = 0.5
-"""A column of a shelf row counts as hidden when the occluder map covers this much of the row's height there."""
+"""A column of a shelf row counts as hidden when the occluder map covers this much of the row's height there.
+Re-auditing hard chains of validation catalogs 900 002–900 007 (model learned-0033a7a928e4, hidden stretches joined
+across a facing, lines not yet cut back to the bay's edges) gave out-of-stock F1 0.933/0.961/0.933/0.938/0.990/0.930
+at 0.4, 0.933/0.961/0.944/0.943/0.990/0.926 at 0.5 and 0.933/0.958/0.944/0.938/0.990/0.917 at 0.6."""
 
 
 def hidden_spans(occluder: np.ndarray, row: ShelfRow, band_height: float) -> Spans:
@@ -197,19 +200,30 @@ def _shelf_extents(lines: list[ShelfLine]) -> list[tuple[float, float]]:
     """Each line's own extent if it spans the bay, else the extent of the nearest line that does: every shelf of a
     bay spans the bay, and products must be placed along the bay, not along the piece of line that was found. A
     line spans the bay when it is nearly as long as the longest or reaches both of the bay's edges, which need not
-    be upright: a bay shot from below or above has its upper or lower shelves shorter in the photo."""
-    lengths = np.array([line.x_right - line.x_left for line in lines])
+    be upright: a bay shot from below or above has its upper or lower shelves shorter in the photo. A line running
+    on past an edge the other lines end on (into the next bay, or along the floor) is cut back to it: placing that
+    shelf's products along the longer line would crowd them into its first slots."""
     lefts = np.array([[float(line.y_at(line.x_left)), line.x_left] for line in lines])
     rights = np.array([[float(line.y_at(line.x_right)), line.x_right] for line in lines])
-    reaches_both = (_edge_reach(lefts, _bay_edge(lefts, outward=-1.0))
-                    & _edge_reach(rights, _bay_edge(rights, outward=1.0)))
-    spanning = [line for line, whole in zip(lines, (lengths >= FRAGMENT_SHARE * lengths.max()) | reaches_both) if whole]
+    left_edge, right_edge = _bay_edge(lefts, outward=-1.0), _bay_edge(rights, outward=1.0)
+    lefts[:, 1] = _cut_back(lefts, left_edge, outward=-1.0)
+    rights[:, 1] = _cut_back(rights, right_edge, outward=1.0)
+    lengths = rights[:, 1] - lefts[:, 1]
+    reaches_both = _edge_reach(lefts, left_edge) & _edge_reach(rights, right_edge)
+    spanning = np.flatnonzero((lengths >= FRAGMENT_SHARE * lengths.max()) | reaches_both)
     extents = []
     for line in lines:
         middle = (line.x_left + line.x_right) / 2
-        nearest = min(spanning, key=lambda other: abs(float(other.y_at(middle)) - float(line.y_at(middle))))
-        extents.append((nearest.x_left, nearest.x_right))
+        nearest = min(spanning, key=lambda other: abs(float(lines[other].y_at(middle)) - float(line.y_at(middle))))
+        extents.append((float(lefts[nearest, 1]), float(rights[nearest, 1])))
     return extents
+
+
+def _cut_back(ends: np.ndarray, edge: np.ndarray, outward: float) -> np.ndarray:
+    """The x of each (y, x) end, moved onto the edge where it sticks out past it."""
+    on_edge = np.polyval(edge, ends[:, 0])
+    beyond = outward * (ends[:, 1] - on_edge) > EDGE_TOLERANCE
+    return np.where(beyond, on_edge, ends[:, 1])
 
 
 def _edge_reach(ends: np.ndarray, edge: np.ndarray) -> np.ndarray:

@@ -131,6 +131,17 @@ def test_a_fragment_in_a_bay_shot_from_below_spans_it_like_a_shelf_beside_it():
                                                                           spans[500.0]]
 
 
+def test_a_shelf_line_running_on_past_the_edge_the_other_shelves_end_on_is_cut_back_to_it():
+    spans = {100.0: (20.0, 250.0), 200.0: (20.0, 250.0), 300.0: (20.0, 390.0), 400.0: (20.0, 250.0),
+             500.0: (20.0, 250.0)}
+    assert [(row.x_left, row.x_right) for row in _rows_on_lines_spanning(spans)] == [(20.0, 250.0)] * 5
+
+
+def test_of_two_shelf_lines_the_longer_is_not_cut_back_to_the_shorter():
+    spans = {100.0: (20.0, 250.0), 300.0: (20.0, 390.0)}
+    assert [(row.x_left, row.x_right) for row in _rows_on_lines_spanning(spans)] == [(20.0, 390.0)] * 2
+
+
 @pytest.mark.parametrize("vanishing_x, foreshortening", [(2000.0, 0.8), (-1600.0, 1.25), (None, 1.0)])
 def test_shelves_closing_in_towards_a_far_end_tell_each_row_how_much_smaller_that_end_looks(vanishing_x,
                                                                                           foreshortening):
