@@ -10,6 +10,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from shelf_assets.vision.matcher import (
     CLOSE_CALL_BELOW_FLOOR,
     CLOSE_CALL_MARGIN,
+    CLOSE_IN_SIGHT_MARGIN,
+    CLOSE_IN_SIGHT_SHARE,
     MAX_CLOSE_SKUS,
     RESEMBLANCE_BELOW_FLOOR,
     RESEMBLANCE_PER_HIDDEN_SHARE,
@@ -207,17 +209,52 @@ def test_a_half_hidden_unknown_resembles_the_skus_whose_part_in_sight_matches_wh
     assert seen["foreign"][2] == ()
 
 
-def test_only_unnamed_partly_hidden_boxes_with_enough_in_sight_are_compared_by_their_part_in_sight():
+def test_partly_hidden_boxes_unnamed_or_hidden_enough_are_compared_by_their_part_in_sight_if_enough_is_in_sight():
     matcher = PackshotMatcher(list(CATALOG), list(CATALOG.values()))
     scene, box = _half_behind_a_pillar(CATALOG["SKU-RED-LEMON"])
     unhidden = ProductBox(50, 50, 110, 170, row=1, confidence=1.0)
     all_but_a_corner = replace(box, hidden_grid=tuple((1.0,) * 5 for _ in range(6)) + ((0.0,) * 5,))
-    boxes = [box, unhidden, all_but_a_corner]
-    never_named = np.full((3, len(CATALOG)), -1.0)
+    barely_hidden = replace(box, occluded=CLOSE_IN_SIGHT_SHARE / 2)
+    boxes = [box, unhidden, all_but_a_corner, barely_hidden]
+    never_named = np.full((len(boxes), len(CATALOG)), -1.0)
 
-    assert np.isfinite(matcher.visible_scores(scene, boxes, never_named, floor=0.0)).all(axis=1).tolist() == [
-        True, False, False]
-    assert np.isnan(matcher.visible_scores(scene, boxes, np.ones((3, len(CATALOG))), floor=0.0)).all()
+    compared = np.isfinite(matcher.visible_scores(scene, boxes, never_named, floor=0.0)).all(axis=1)
+    assert compared.tolist() == [True, False, False, True]
+    named = np.ones((len(boxes), len(CATALOG)))
+    compared = np.isfinite(matcher.visible_scores(scene, boxes, named, floor=0.0)).all(axis=1)
+    assert compared.tolist() == [True, False, False, False]
+
+
+def test_a_named_product_partly_hidden_has_the_skus_its_part_in_sight_cannot_tell_apart_as_close_calls():
+    skus = ["A", "B", "C"]
+    table = np.array([[0.9, 0.9 - 2 * CLOSE_CALL_MARGIN, 0.2]] * 2)
+    in_sight = np.array([[0.7, 0.7 - CLOSE_IN_SIGHT_MARGIN / 2, 0.7 - 2 * CLOSE_IN_SIGHT_MARGIN], [np.nan] * 3])
+    compared, not_compared = matches_from_scores(table, skus, 0.5, [0.3, 0.3], in_sight)
+    assert (compared.sku_id, compared.close_skus) == ("A", ("B",))
+    assert (not_compared.sku_id, not_compared.close_skus) == ("A", ())
+
+
+def _red_lemon_on_a_shelf(band_hidden: bool) -> tuple[Image.Image, ProductBox]:
+    """SKU-RED-LEMON pasted on a grey shelf, its flavour band (what tells it from SKU-RED-LIME) behind a dark rail
+    if `band_hidden`, the grid reporting the rail's rows hidden."""
+    scene = Image.new("RGB", (160, 220), (120, 120, 110))
+    scene.paste(CATALOG["SKU-RED-LEMON"].resize((60, 120), Image.Resampling.LANCZOS), (50, 50))
+    if not band_hidden:
+        return scene, ProductBox(50, 50, 110, 170, row=1, confidence=1.0)
+    ImageDraw.Draw(scene).rectangle((30, 128, 130, 160), fill=(30, 30, 35))
+    grid = tuple((0.0,) * 5 for _ in range(5)) + ((1.0,) * 5,) * 2
+    return scene, ProductBox(50, 50, 110, 170, row=1, confidence=1.0, occluded=0.3, hidden_grid=grid)
+
+
+def test_a_sibling_whose_flavour_band_is_hidden_has_its_look_alikes_as_close_calls():
+    matcher = PackshotMatcher(list(CATALOG), list(CATALOG.values()))
+    scene, box = _red_lemon_on_a_shelf(band_hidden=True)
+    (match,) = matcher.identify(scene, [box])
+    assert {match.sku_id, *match.close_skus} == {"SKU-RED-LEMON", "SKU-RED-LIME"}
+
+    scene, box = _red_lemon_on_a_shelf(band_hidden=False)
+    (match,) = matcher.identify(scene, [box])
+    assert (match.sku_id, match.close_skus) == ("SKU-RED-LEMON", ())
 
 
 def test_close_calls_are_capped_and_ordered_best_first():
