@@ -62,10 +62,7 @@ def main() -> int:
             if result.detection is None:
                 continue
             boxes = result.detection.products
-            matches = matcher.identify(image, boxes)
-            spread = 1 + matcher.weight
-            visible = matcher.correlation.visible_scores(image, boxes, matcher.scores(image, boxes) / spread,
-                                                         matcher.threshold / spread)
+            matches, visible = matcher.identify_in_sight(image, boxes)
             found = np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=float).reshape(-1, 4)
             truth_of_box, _ = match_detections(box_iou(found, scene.boxes.astype(float)),
                                                np.array([b.confidence for b in boxes]),

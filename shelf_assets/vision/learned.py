@@ -502,10 +502,17 @@ class EmbeddingMatcher:
         return similarity
 
     def identify(self, image: Image.Image, boxes: Sequence[ProductBox]) -> list[SkuMatch]:
+        return self.identify_in_sight(image, boxes)[0]
+
+    def identify_in_sight(self, image: Image.Image,
+                          boxes: Sequence[ProductBox]) -> tuple[list[SkuMatch], np.ndarray | None]:
+        """The matches, and the correlation of each box's part in sight with every packshot they were read with
+        (`PackshotMatcher.visible_scores`; None without the packshot correlation): what a benchmark asks of a
+        partly hidden box besides its answer."""
         if not boxes or self.face_vectors is None:
-            return [SkuMatch("", 0.0) for _ in boxes]
+            return [SkuMatch("", 0.0) for _ in boxes], None
         spread = 1 + self.weight
         table = self.scores(image, boxes) / spread
         floor = self.threshold / spread
         visible = self.correlation.visible_scores(image, boxes, table, floor) if self.weight else None
-        return matches_from_scores(table, self.sku_ids, floor, [box.occluded for box in boxes], visible)
+        return matches_from_scores(table, self.sku_ids, floor, [box.occluded for box in boxes], visible), visible
