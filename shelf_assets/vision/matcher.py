@@ -161,18 +161,17 @@ def matches_from_scores(table: np.ndarray, sku_ids: Sequence[str], floor: float,
         close_floor = max(best - CLOSE_CALL_MARGIN, floor - CLOSE_CALL_BELOW_FLOOR)
         close = tuple(sku_ids[index] for index in order[1 if known else 0:MAX_CLOSE_SKUS + 1]
                       if row[index] >= close_floor)
-        if known and np.isfinite(sight).all():
-            close += tuple(sku_ids[index] for index in np.argsort(-sight, kind="stable")
-                           if sight[index] >= sight.max() - CLOSE_IN_SIGHT_MARGIN and index != order[0]
-                           and sku_ids[index] not in close)
+        compared = np.isfinite(sight).all()
+        if known and compared:
+            close += tuple(sku for sku in _scoring_at_least(sight, sight.max() - CLOSE_IN_SIGHT_MARGIN, sku_ids)
+                           if sku != sku_ids[order[0]] and sku not in close)
         resembled: tuple[str, ...] = ()
         if not known and hidden_share > 0:
-            if np.isfinite(sight).all():
-                resembled = tuple(sku_ids[index] for index in np.argsort(-sight, kind="stable")
-                                  if sight[index] >= VISIBLE_RESEMBLANCE)
+            if compared:
+                resembled = _scoring_at_least(sight, VISIBLE_RESEMBLANCE, sku_ids)
             else:
                 resemblance_floor = floor - RESEMBLANCE_BELOW_FLOOR - RESEMBLANCE_PER_HIDDEN_SHARE * hidden_share
-                resembled = tuple(sku_ids[index] for index in order if row[index] >= resemblance_floor)
+                resembled = _scoring_at_least(row, resemblance_floor, sku_ids)
         matches.append(SkuMatch(sku_ids[order[0]] if known else "", float(np.clip(best, 0.0, 1.0)),
                                 close[:MAX_CLOSE_SKUS], resembled))
     return matches
@@ -185,6 +184,11 @@ def _opponent(rgb: np.ndarray) -> np.ndarray:
     red_green = (red - green) * (_CHROMA_WEIGHT / 2.0)
     yellow_blue = ((red + green) / 2.0 - blue) * (_CHROMA_WEIGHT / 2.0)
     return np.stack([luminance, red_green, yellow_blue], axis=-3)
+
+
+def _scoring_at_least(scores: np.ndarray, floor: float, sku_ids: Sequence[str]) -> tuple[str, ...]:
+    """The SKUs scoring at least `floor`, best first (ties in catalog order)."""
+    return tuple(sku_ids[index] for index in np.argsort(-scores, kind="stable") if scores[index] >= floor)
 
 
 def _unit_features(planes: np.ndarray) -> np.ndarray:

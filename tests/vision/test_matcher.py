@@ -182,13 +182,21 @@ def test_a_partly_hidden_unknown_resembles_the_skus_within_reach_of_the_floor_th
     assert (known.sku_id, known.resembled_skus) == ("A", ())
 
 
-def _half_behind_a_pillar(face: Image.Image) -> tuple[Image.Image, ProductBox]:
-    """A product pasted on a grey shelf with its left half behind a dark pillar, which its grid reports hidden."""
+def _on_a_shelf(face: Image.Image, occluder: tuple[int, int, int, int] | None = None,
+                hidden_grid: tuple[tuple[float, ...], ...] = (),
+                occluded: float = 0.0) -> tuple[Image.Image, ProductBox]:
+    """A product pasted on a grey shelf, with a dark `occluder` rectangle in front of it if given, and its box
+    reporting `hidden_grid` and `occluded`."""
     scene = Image.new("RGB", (160, 220), (120, 120, 110))
     scene.paste(face.resize((60, 120), Image.Resampling.LANCZOS), (50, 50))
-    ImageDraw.Draw(scene).rectangle((40, 30, 80, 190), fill=(30, 30, 35))
-    grid = tuple((1.0, 1.0, 0.5, 0.0, 0.0) for _ in range(7))
-    return scene, ProductBox(50, 50, 110, 170, row=1, confidence=1.0, occluded=0.5, hidden_grid=grid)
+    if occluder is not None:
+        ImageDraw.Draw(scene).rectangle(occluder, fill=(30, 30, 35))
+    return scene, ProductBox(50, 50, 110, 170, row=1, confidence=1.0, occluded=occluded, hidden_grid=hidden_grid)
+
+
+def _half_behind_a_pillar(face: Image.Image) -> tuple[Image.Image, ProductBox]:
+    """Its left half behind a dark pillar, which its grid reports hidden."""
+    return _on_a_shelf(face, (40, 30, 80, 190), tuple((1.0, 1.0, 0.5, 0.0, 0.0) for _ in range(7)), occluded=0.5)
 
 
 def test_a_half_hidden_unknown_resembles_the_skus_whose_part_in_sight_matches_what_it_shows():
@@ -235,15 +243,12 @@ def test_a_named_product_partly_hidden_has_the_skus_its_part_in_sight_cannot_tel
 
 
 def _red_lemon_on_a_shelf(band_hidden: bool) -> tuple[Image.Image, ProductBox]:
-    """SKU-RED-LEMON pasted on a grey shelf, its flavour band (what tells it from SKU-RED-LIME) behind a dark rail
-    if `band_hidden`, the grid reporting the rail's rows hidden."""
-    scene = Image.new("RGB", (160, 220), (120, 120, 110))
-    scene.paste(CATALOG["SKU-RED-LEMON"].resize((60, 120), Image.Resampling.LANCZOS), (50, 50))
+    """SKU-RED-LEMON, its flavour band (what tells it from SKU-RED-LIME) behind a dark rail if `band_hidden`, the
+    grid reporting the rail's rows hidden."""
     if not band_hidden:
-        return scene, ProductBox(50, 50, 110, 170, row=1, confidence=1.0)
-    ImageDraw.Draw(scene).rectangle((30, 128, 130, 160), fill=(30, 30, 35))
+        return _on_a_shelf(CATALOG["SKU-RED-LEMON"])
     grid = tuple((0.0,) * 5 for _ in range(5)) + ((1.0,) * 5,) * 2
-    return scene, ProductBox(50, 50, 110, 170, row=1, confidence=1.0, occluded=0.3, hidden_grid=grid)
+    return _on_a_shelf(CATALOG["SKU-RED-LEMON"], (30, 128, 130, 160), grid, occluded=0.3)
 
 
 def test_a_sibling_whose_flavour_band_is_hidden_has_its_look_alikes_as_close_calls():
