@@ -28,3 +28,14 @@ def store_day_of_chain(data: DataRoot) -> tuple[str, str]:
     [store_dir] = (data.root / "bucket").iterdir()
     [day_dir] = store_dir.iterdir()
     return store_dir.name, day_dir.name
+
+
+def train_quick_model(data: DataRoot, instance):
+    """Materialise `detector_model` with the smoke-test preset (seconds) on `instance`: a new model version."""
+    from dagster import AssetKey
+
+    from shelf_assets.definitions import build_definitions
+
+    return build_definitions(data).resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection={AssetKey("detector_model")}).execute_in_process(
+        instance=instance, run_config={"ops": {"detector_model": {"config": {"preset": "quick", "seed": 1}}}})

@@ -16,7 +16,7 @@ from shelf_assets.master import load_master_data
 from shelf_assets.partitions import store_day_key
 from shelf_assets.vision.model_files import PACKAGED_BUNDLE, bundle_version, load_bundle
 from tests.assets.test_audit_store_day import audit, table
-from tests.conftest import store_day_of_chain
+from tests.conftest import store_day_of_chain, train_quick_model
 
 pytestmark = pytest.mark.slow
 
@@ -36,9 +36,7 @@ def test_a_newly_trained_model_makes_detections_stale_and_is_used_by_the_next_au
         assert set(detections.model_version) == {bundle_version(PACKAGED_BUNDLE)}
         assert _status(instance, defs, "detections", partition) == StaleStatus.FRESH
 
-        trained = defs.resolve_implicit_global_asset_job_def().get_subset(
-            asset_selection={AssetKey("detector_model")}).execute_in_process(
-            instance=instance, run_config={"ops": {"detector_model": {"config": {"preset": "quick", "seed": 1}}}})
+        trained = train_quick_model(tiny_chain, instance)
         assert trained.success
         new_version = (tiny_chain.models / "CURRENT").read_text().strip()
         [event] = trained.get_asset_materialization_events()
