@@ -29,7 +29,7 @@ from shelf_assets.vision.types import ShelfRow, Spans
 from shelf_assets.warehouse import StageTable, rejected_frame
 
 STAGE = "detections"
-ROUTING_VERSION = "tiered-11"
+ROUTING_VERSION = "tiered-12"
 """Version of the routing, decoding and matching code, and so of the rows it writes; the detections asset's code
 version adds the packaged model's."""
 COLUMNS = [

@@ -12,7 +12,6 @@ from shelf_assets.vision.matcher import (
     CLOSE_CALL_MARGIN,
     CLOSE_IN_SIGHT_MARGIN,
     CLOSE_IN_SIGHT_SHARE,
-    MAX_CLOSE_SKUS,
     RESEMBLANCE_BELOW_FLOOR,
     RESEMBLANCE_PER_HIDDEN_SHARE,
     SHORTLIST_SIZE,
@@ -262,9 +261,9 @@ def test_a_sibling_whose_flavour_band_is_hidden_has_its_look_alikes_as_close_cal
     assert (match.sku_id, match.close_skus) == ("SKU-RED-LEMON", ())
 
 
-def test_close_calls_are_capped_and_ordered_best_first():
-    skus = [f"S{index}" for index in range(MAX_CLOSE_SKUS + 3)]
-    row = 0.9 - np.arange(len(skus)) * CLOSE_CALL_MARGIN / (2 * len(skus))
+def test_close_calls_are_every_sku_within_the_margin_best_first():
+    skus = [f"S{index}" for index in range(12)]
+    row = 0.9 - np.arange(len(skus)) * CLOSE_CALL_MARGIN / (len(skus) - 1.5)
     (match,) = matches_from_scores(row[None, ::-1].copy(), skus[::-1], floor=0.5)
     assert match.sku_id == "S0"
-    assert match.close_skus == tuple(f"S{index}" for index in range(1, MAX_CLOSE_SKUS + 1))
+    assert match.close_skus == tuple(f"S{index}" for index in range(1, len(skus) - 1))
