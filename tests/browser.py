@@ -13,7 +13,7 @@ INSTALL_HINT = "apt-get install chromium chromium-driver"
 
 
 @contextlib.contextmanager
-def headless_chromium(window: tuple[int, int] = (1600, 1000)):
+def headless_chromium():
     """A Selenium driver for the Chromium on PATH, closed afterwards; the test is skipped where there is none."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_binary = shutil.which("chromedriver")
@@ -23,7 +23,7 @@ def headless_chromium(window: tuple[int, int] = (1600, 1000)):
     options = webdriver.ChromeOptions()
     options.binary_location = browser
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     f"--window-size={window[0]},{window[1]}"):
+                     "--window-size=1600,1000"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=webdriver.ChromeService(driver_binary), options=options)
     try:
@@ -41,7 +41,6 @@ def page_text(driver, url: str, *expected: str, timeout: float = 90.0, screensho
 
     driver.get(url)
     deadline = time.monotonic() + timeout
-    text = ""
     try:
         while True:
             text = driver.find_element(By.TAG_NAME, "body").text
@@ -54,5 +53,6 @@ def page_text(driver, url: str, *expected: str, timeout: float = 90.0, screensho
     finally:
         if screenshot is not None:
             for button in driver.find_elements(By.XPATH, "//button[normalize-space()='Skip']"):
-                button.click()
+                if button.is_displayed():
+                    button.click()
             driver.save_screenshot(str(screenshot))
