@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def browser():
-    """Asked for first, so that where there is no Chromium the test is skipped before the audit."""
+    """One headless Chromium for the module; where there is none, the UI test is skipped."""
     with headless_chromium() as driver:
         yield driver
 
