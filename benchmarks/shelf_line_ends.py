@@ -13,8 +13,8 @@ down to a cell and its right end up, and `vision.learned.trace_shelf_lines` read
 cells: so traced right ends fall about one and a half cells (12 px) past the shelf's and left ends half a cell
 short of it. Reading the ends back half a cell inside their cells removes the bias (medians −1.6 and +1.3 px on
 the default catalogs) but, with the rules downstream read off the biased ends, did not improve out-of-stock F1 or
-the compliance error on the validation chains (README, "Tried since"); the fix belongs in the targets, with the
-next training.
+the compliance error on the validation chains (benchmarks/README.md, "Tried and not shipped"); the fix belongs in
+the targets, with the next training.
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ Each step takes one catalog, so the negatives are exactly what inference will fa
 siblings. Foreign products are rare on a shelf, so unknowns are also made by hiding the packshots of a few
 SKUs for the step: their crops must then come out unknown, even though a sibling's packshot is right there.
 
-Training runs in two stages. The first learns on the detector's catalogs, and fits them better than catalogs it
-has never seen (0.96 top-1 on its own catalogs' crops, 0.89 on others'). The second, widening, carries on at a
-lower rate over those catalogs and many more, each rendered with only a few bays: the embedder learns from a
-catalog's looks, its packshots and their crops, and a few bays show most of them. The README gives what each part
-of the second stage was worth.
+Training runs in two stages. The first learns on the detector's catalogs, and fits them better than catalogs it has
+never seen (0.96 top-1 on its own catalogs' crops, 0.89 on others'). The second, widening, carries on at a lower rate
+over those catalogs and many more, each rendered with only a few bays: the embedder learns from a catalog's looks, its
+packshots and their crops, and a few bays show most of them. benchmarks/README.md gives what each part of the second
+stage was worth.
 """
 
 from __future__ import annotations
