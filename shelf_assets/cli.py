@@ -95,13 +95,17 @@ def _data_root(args: argparse.Namespace) -> DataRoot:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from shelf_assets.simulation.chain import simulate_chain
+    from shelf_assets.simulation.chain import SimulationError, simulate_chain
 
     started = time.perf_counter()
-    summary = simulate_chain(
-        args.out, stores=args.stores, days=args.days, seed=args.seed, start_date=args.start,
-        difficulty=args.difficulty, corrupt_photos=args.corrupt, progress=lambda line: print(f"  {line}"),
-    )
+    try:
+        summary = simulate_chain(
+            args.out, stores=args.stores, days=args.days, seed=args.seed, start_date=args.start,
+            difficulty=args.difficulty, corrupt_photos=args.corrupt, progress=lambda line: print(f"  {line}"),
+        )
+    except SimulationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"simulated {len(summary.stores)} store(s) × {len(summary.dates)} day(s): {summary.photos} photos "
           f"({summary.corrupt_photos} corrupt), {summary.skus} SKUs in {time.perf_counter() - started:.1f} s "
           f"→ {summary.root}")
@@ -143,13 +147,14 @@ def _evaluate_fresh(args: argparse.Namespace) -> int:
 
     from shelf_assets.fresh_evaluation import FRESH_SEEDS, evaluate_fresh, format_side_by_side
     from shelf_assets.runner import AuditError
+    from shelf_assets.simulation.chain import SimulationError
 
     seed = args.seed if args.seed is not None else random.randint(*FRESH_SEEDS)
     difficulties = args.difficulty or ["easy", "hard"]
     print(f"fresh chain: seed {seed} (re-run with --seed {seed}), {', '.join(difficulties)}, in {args.out}")
     try:
         results = evaluate_fresh(args.out, seed, difficulties, args.stores, args.days)
-    except AuditError as error:
+    except (AuditError, SimulationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print()
@@ -183,12 +188,16 @@ def _evaluate_root(data: DataRoot) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from shelf_assets.simulation.chain import simulate_chain
+    from shelf_assets.simulation.chain import SimulationError, simulate_chain
 
     data = _data_root(args)
     print(f"simulating a demo chain of {args.stores} stores × {args.days} days into {data.root} …")
     started = time.perf_counter()
-    summary = simulate_chain(data.root, stores=args.stores, days=args.days, seed=args.seed, corrupt_photos=1)
+    try:
+        summary = simulate_chain(data.root, stores=args.stores, days=args.days, seed=args.seed, corrupt_photos=1)
+    except SimulationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"  {summary.photos} photos ({summary.corrupt_photos} deliberately corrupt) in {time.perf_counter() - started:.1f} s")
     status = _audit(args)
     print("\naccuracy of this audit against the simulator's truth:")

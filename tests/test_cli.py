@@ -50,6 +50,21 @@ def test_audit_of_an_empty_bucket_is_a_clear_error(tiny_chain, capsys):
     assert "no store-day folders" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["simulate --out", "demo --data"])
+def test_simulating_over_a_retailers_data_refuses_with_a_message(tmp_path, capsys, command):
+    (tmp_path / "master").mkdir()
+    (tmp_path / "master" / "catalog.csv").write_text("sku_id\n")
+    assert main([*command.split(), str(tmp_path)]) == 2
+    assert "refusing to replace them" in capsys.readouterr().err
+    assert (tmp_path / "master" / "catalog.csv").read_text() == "sku_id\n"
+
+
+@pytest.mark.parametrize("command", ["simulate --stores 0 --out", "evaluate --days 0 --out"])
+def test_a_chain_of_no_stores_or_days_is_refused_with_a_message(tmp_path, capsys, command):
+    assert main([*command.split(), str(tmp_path / "chain")]) == 2
+    assert "must be" in capsys.readouterr().err
+
+
 def test_dagster_definitions_validate():
     dagster = __import__("pathlib").Path(sys.executable).with_name("dagster")
     completed = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
