@@ -178,12 +178,21 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate_root(data: DataRoot) -> int:
-    from shelf_assets.scoring.evaluation import evaluate, format_report
+    from shelf_assets.scoring.evaluation import EvaluationError, evaluate, format_report
 
     if not data.truth.is_dir():
         print(f"error: {data.truth} does not exist: evaluation needs a simulated chain's truth", file=sys.stderr)
         return 2
-    print(format_report(evaluate(data.root)))
+    try:
+        report = evaluate(data.root)
+    except EvaluationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if report.bays_scored + report.bays_dead_lettered == 0:
+        print(f"error: none of the {report.bays_in_truth} bays in {data.truth} has been audited: run "
+              f"`shelf-audit audit --data {data.root}` first", file=sys.stderr)
+        return 2
+    print(format_report(report))
     return 0
 
 

@@ -65,6 +65,17 @@ def test_a_chain_of_no_stores_or_days_is_refused_with_a_message(tmp_path, capsys
     assert "must be" in capsys.readouterr().err
 
 
+def test_evaluating_a_chain_not_yet_audited_says_to_audit_it(tiny_chain, capsys):
+    assert main(["evaluate", "--data", str(tiny_chain.root)]) == 2
+    assert "has been audited: run `shelf-audit audit --data" in capsys.readouterr().err
+
+
+def test_evaluating_a_malformed_truth_file_names_it(tiny_chain, capsys):
+    next((tiny_chain.root / "truth").rglob("*.json")).write_text("{not json")
+    assert main(["evaluate", "--data", str(tiny_chain.root)]) == 2
+    assert ".json" in capsys.readouterr().err
+
+
 def test_dagster_definitions_validate():
     dagster = __import__("pathlib").Path(sys.executable).with_name("dagster")
     completed = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
