@@ -22,6 +22,21 @@ def main(argv: list[str] | None = None) -> int:
         return args.command(args)
     except KeyboardInterrupt:
         return 130
+    except _refusals() as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    """The errors a command stops with for a reason its user can put right (bad input, a folder it must not
+    replace), printed as one line rather than a traceback. Imported only once something is raised, so that a
+    command loads no more than it runs."""
+    from shelf_assets.learning.recipe import TrainingError
+    from shelf_assets.runner import AuditError
+    from shelf_assets.scoring.evaluation import EvaluationError
+    from shelf_assets.simulation.chain import SimulationError
+
+    return AuditError, EvaluationError, SimulationError, TrainingError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,17 +110,13 @@ def _data_root(args: argparse.Namespace) -> DataRoot:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from shelf_assets.simulation.chain import SimulationError, simulate_chain
+    from shelf_assets.simulation.chain import simulate_chain
 
     started = time.perf_counter()
-    try:
-        summary = simulate_chain(
-            args.out, stores=args.stores, days=args.days, seed=args.seed, start_date=args.start,
-            difficulty=args.difficulty, corrupt_photos=args.corrupt, progress=lambda line: print(f"  {line}"),
-        )
-    except SimulationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    summary = simulate_chain(
+        args.out, stores=args.stores, days=args.days, seed=args.seed, start_date=args.start,
+        difficulty=args.difficulty, corrupt_photos=args.corrupt, progress=lambda line: print(f"  {line}"),
+    )
     print(f"simulated {len(summary.stores)} store(s) × {len(summary.dates)} day(s): {summary.photos} photos "
           f"({summary.corrupt_photos} corrupt), {summary.skus} SKUs in {time.perf_counter() - started:.1f} s "
           f"→ {summary.root}")
@@ -113,16 +124,12 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from shelf_assets.runner import AuditError, compliance_table, dagster_instance, run_audit
+    from shelf_assets.runner import compliance_table, dagster_instance, run_audit
 
     data = _data_root(args)
     print(f"auditing {data.bucket_url} with master data {data.master}")
-    try:
-        with dagster_instance(data) as instance:
-            outcome = run_audit(data, instance)
-    except AuditError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    with dagster_instance(data) as instance:
+        outcome = run_audit(data, instance)
     for line in outcome.ignored:
         print(f"ignored: {line}")
     table = compliance_table(data)
@@ -146,33 +153,23 @@ def _evaluate_fresh(args: argparse.Namespace) -> int:
     import random
 
     from shelf_assets.fresh_evaluation import FRESH_SEEDS, evaluate_fresh, format_side_by_side
-    from shelf_assets.runner import AuditError
-    from shelf_assets.simulation.chain import SimulationError
 
     seed = args.seed if args.seed is not None else random.randint(*FRESH_SEEDS)
     difficulties = args.difficulty or ["easy", "hard"]
     print(f"fresh chain: seed {seed} (re-run with --seed {seed}), {', '.join(difficulties)}, in {args.out}")
-    try:
-        results = evaluate_fresh(args.out, seed, difficulties, args.stores, args.days)
-    except (AuditError, SimulationError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    results = evaluate_fresh(args.out, seed, difficulties, args.stores, args.days)
     print()
     print(format_side_by_side(results))
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
-    from shelf_assets.learning.recipe import TrainingError, recipe_named, train_models
+    from shelf_assets.learning.recipe import recipe_named, train_models
 
-    try:
-        recipe = recipe_named(args.preset, args.seed)
-        started = time.perf_counter()
-        outcome = train_models(recipe, args.cache, args.out, args.workers,
-                               progress=lambda line: print(f"  [{time.perf_counter() - started:6.0f} s] {line}", flush=True))
-    except TrainingError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    recipe = recipe_named(args.preset, args.seed)
+    started = time.perf_counter()
+    outcome = train_models(recipe, args.cache, args.out, args.workers,
+                           progress=lambda line: print(f"  [{time.perf_counter() - started:6.0f} s] {line}", flush=True))
     print(f"model {outcome.version} in {args.out}; its card: {args.out / 'MODEL_CARD.md'}")
     return 0
 
@@ -181,32 +178,22 @@ def _evaluate_root(data: DataRoot) -> int:
     from shelf_assets.scoring.evaluation import EvaluationError, evaluate, format_report
 
     if not data.truth.is_dir():
-        print(f"error: {data.truth} does not exist: evaluation needs a simulated chain's truth", file=sys.stderr)
-        return 2
-    try:
-        report = evaluate(data.root)
-    except EvaluationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise EvaluationError(f"{data.truth} does not exist: evaluation needs a simulated chain's truth")
+    report = evaluate(data.root)
     if report.bays_scored + report.bays_dead_lettered == 0:
-        print(f"error: none of the {report.bays_in_truth} bays in {data.truth} has been audited: run "
-              f"`shelf-audit audit --data {data.root}` first", file=sys.stderr)
-        return 2
+        raise EvaluationError(f"none of the {report.bays_in_truth} bays in {data.truth} has been audited: run "
+                              f"`shelf-audit audit --data {data.root}` first")
     print(format_report(report))
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from shelf_assets.simulation.chain import SimulationError, simulate_chain
+    from shelf_assets.simulation.chain import simulate_chain
 
     data = _data_root(args)
     print(f"simulating a demo chain of {args.stores} stores × {args.days} days into {data.root} …")
     started = time.perf_counter()
-    try:
-        summary = simulate_chain(data.root, stores=args.stores, days=args.days, seed=args.seed, corrupt_photos=1)
-    except SimulationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    summary = simulate_chain(data.root, stores=args.stores, days=args.days, seed=args.seed, corrupt_photos=1)
     print(f"  {summary.photos} photos ({summary.corrupt_photos} deliberately corrupt) in {time.perf_counter() - started:.1f} s")
     status = _audit(args)
     print("\naccuracy of this audit against the simulator's truth:")
