@@ -2,6 +2,7 @@
 validation catalogs (on demand, not a test).
 
     .venv/bin/python benchmarks/occluder_targets.py [--seeds 900000-900007] [--bays 12] [--difficulty hard]
+                                                    [--model shelf_assets/models]
 
 The head learns, for each 8 px cell of the detector's 640 px, the mean share of the cell that something in front
 of the shelf (or glare too strong to read through) covers (`learning.detector_training.detector_targets`), and the
@@ -9,7 +10,7 @@ pipeline reads a cell as hidden from `vision.matcher.HIDDEN_CELL`. A thin bar, a
 glare spot, covers less than half of each cell it crosses, so its target stays under the threshold: the head is
 taught to read it as shelf. This renders bays of catalogs the models were validated on (never the evaluation's),
 takes each one's true occluder mask at the detector's pixels, and splits the covered pixels into those in cells
-whose mean target reads hidden and those in cells it does not (thin), then prints the share of each the committed
+whose mean target reads hidden and those in cells it does not (thin), then prints the share of each the
 detector's map reads hidden. Per product, it counts the partly hidden ones whose covered part lies mostly in thin
 cells, and how many of those the map sees less than half of. Last, what a coverage target would cost: the cells
 a cell-is-hidden-when-a-quarter-is-covered target would mark beyond the mean target's.
@@ -61,9 +62,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_catalog_arguments(parser)
     parser.set_defaults(seeds="900000-900007")
+    parser.add_argument("--model", type=Path, default=PACKAGED_BUNDLE, help="model bundle folder")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    net = load_bundle(PACKAGED_BUNDLE).detector.eval()
+    net = load_bundle(args.model).detector.eval()
 
     pixels: Counter = Counter()
     products: Counter = Counter()
